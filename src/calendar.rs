@@ -1,0 +1,562 @@
+//! Business calendars: which days are working, their hours, windows, and the time
+//! arithmetic of `domain.md` §2.
+//!
+//! A [`CalendarSpec`] is what the files declare, with `extends` already resolved. A
+//! [`WorkingCalendar`] is the compiled form: every working period of every valid date as an
+//! absolute interval, with running totals, so each query is a binary search however far
+//! away the answer is.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono_tz::Tz;
+
+/// A period of a day in minutes since midnight, half-open; crosses midnight when
+/// `end <= start`.
+pub type Minutes = (u32, u32);
+
+/// A calendar as declared, after merging what it extends.
+#[derive(Debug, Clone)]
+pub struct CalendarSpec {
+    /// The calendar's name.
+    pub name: Arc<str>,
+    /// Its label for people.
+    pub label: Option<String>,
+    /// The zone its hours are in.
+    pub zone: Tz,
+    /// The first and last year it is valid for, inclusive.
+    pub valid: (i32, i32),
+    /// Working periods per weekday, Monday first.
+    pub weekly: [Vec<Minutes>; 7],
+    /// Hours of a make-up working day that gives none of its own; Monday's when `None`.
+    pub makeup_hours: Option<Vec<Minutes>>,
+    /// Make-up working days are ignored (`makeup days off`).
+    pub makeup_off: bool,
+    /// Public holidays and their names.
+    pub holidays: BTreeMap<NaiveDate, Arc<str>>,
+    /// Make-up working days, their names, and their own hours if any.
+    pub workdays: BTreeMap<NaiveDate, (Arc<str>, Option<Vec<Minutes>>)>,
+    /// Dates declared off.
+    pub days_off: BTreeMap<NaiveDate, Arc<str>>,
+    /// Dates with special hours.
+    pub special: BTreeMap<NaiveDate, (Arc<str>, Vec<Minutes>)>,
+    /// Named daily windows.
+    pub windows: Vec<(Arc<str>, Vec<Minutes>)>,
+}
+
+/// Why a date has the hours it has.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DayKind {
+    /// An ordinary day, working or not by the weekly hours.
+    Regular,
+    /// A public holiday.
+    Holiday(Arc<str>),
+    /// A make-up working day.
+    Makeup(Arc<str>),
+    /// Declared off.
+    Off(Arc<str>),
+    /// Declared with special hours.
+    Special(Arc<str>),
+}
+
+impl CalendarSpec {
+    /// The working periods of a date and why.
+    pub fn day(&self, date: NaiveDate) -> (&[Minutes], DayKind) {
+        if let Some((label, periods)) = self.special.get(&date) {
+            return (periods, DayKind::Special(label.clone()));
+        }
+        if let Some(label) = self.days_off.get(&date) {
+            return (&[], DayKind::Off(label.clone()));
+        }
+        if !self.makeup_off {
+            if let Some((label, own)) = self.workdays.get(&date) {
+                let periods = own
+                    .as_deref()
+                    .or(self.makeup_hours.as_deref())
+                    .unwrap_or(&self.weekly[0]);
+                return (periods, DayKind::Makeup(label.clone()));
+            }
+        }
+        if let Some(label) = self.holidays.get(&date) {
+            return (&[], DayKind::Holiday(label.clone()));
+        }
+        (
+            &self.weekly[date.weekday().num_days_from_monday() as usize],
+            DayKind::Regular,
+        )
+    }
+
+    /// The index of a named window.
+    pub fn window(&self, name: &str) -> Option<usize> {
+        self.windows.iter().position(|(n, _)| &**n == name)
+    }
+}
+
+/// An instant the calendar cannot answer for: it lies outside the years the calendar
+/// declares, and guessing would silently give wrong deadlines.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{date} is outside calendar `{calendar}`, which is valid for {first} to {last}")]
+pub struct OutsideCalendar {
+    /// The calendar.
+    pub calendar: Arc<str>,
+    /// The date it was asked about.
+    pub date: NaiveDate,
+    /// First valid date.
+    pub first: NaiveDate,
+    /// Last valid date.
+    pub last: NaiveDate,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Interval {
+    start: i64,
+    end: i64,
+}
+
+#[derive(Debug, Clone)]
+struct Day {
+    date: NaiveDate,
+    kind: DayKind,
+    /// Index of the first interval that starts on this date.
+    first: u32,
+    /// How many intervals start on this date.
+    count: u32,
+    /// Working days strictly before this date.
+    working_before: u32,
+}
+
+/// A calendar compiled for fast queries.
+#[derive(Debug, Clone)]
+pub struct WorkingCalendar {
+    name: Arc<str>,
+    zone: Tz,
+    first: NaiveDate,
+    last: NaiveDate,
+    intervals: Vec<Interval>,
+    /// INVARIANT: `before[i]` is the working seconds of `intervals[..i]`.
+    before: Vec<i64>,
+    days: Vec<Day>,
+    /// Date indices of the working days, in order.
+    working_days: Vec<u32>,
+    windows: Vec<(Arc<str>, Vec<Minutes>)>,
+}
+
+/// An answer with the working periods or days that produced it, for the trace.
+#[derive(Debug, Clone)]
+pub struct Reckoning {
+    /// The instant.
+    pub at: DateTime<Utc>,
+    /// How it was reached, in words.
+    pub how: String,
+}
+
+impl WorkingCalendar {
+    /// Precompute every working interval of every valid date.
+    pub fn compile(spec: &CalendarSpec) -> WorkingCalendar {
+        let first = NaiveDate::from_ymd_opt(spec.valid.0, 1, 1).expect("valid year");
+        let last = NaiveDate::from_ymd_opt(spec.valid.1, 12, 31).expect("valid year");
+        let mut intervals: Vec<Interval> = Vec::new();
+        let mut days = Vec::new();
+        let mut working_days = Vec::new();
+        for (index, date) in first.iter_days().take_while(|d| *d <= last).enumerate() {
+            let (periods, kind) = spec.day(date);
+            let start_count = intervals.len();
+            let mut ordered: Vec<Minutes> = periods.to_vec();
+            ordered.sort_unstable();
+            for (from, to) in ordered {
+                let start = local_instant(spec.zone, date, from).timestamp();
+                let end_date = if to <= from {
+                    date.succ_opt().expect("in range")
+                } else {
+                    date
+                };
+                let end = local_instant(spec.zone, end_date, to).timestamp();
+                // A period crossing midnight may run into the next day's first one; the
+                // overlap counts once.
+                let start = intervals
+                    .last()
+                    .map_or(start, |prev: &Interval| start.max(prev.end));
+                if start < end {
+                    intervals.push(Interval { start, end });
+                }
+            }
+            let count = (intervals.len() - start_count) as u32;
+            days.push(Day {
+                date,
+                kind,
+                first: start_count as u32,
+                count,
+                working_before: working_days.len() as u32,
+            });
+            if count > 0 {
+                working_days.push(index as u32);
+            }
+        }
+        let mut before = Vec::with_capacity(intervals.len());
+        let mut total = 0;
+        for iv in &intervals {
+            before.push(total);
+            total += iv.end - iv.start;
+        }
+        WorkingCalendar {
+            name: spec.name.clone(),
+            zone: spec.zone,
+            first,
+            last,
+            intervals,
+            before,
+            days,
+            working_days,
+            windows: spec.windows.clone(),
+        }
+    }
+
+    /// The calendar's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The calendar's zone.
+    pub fn zone(&self) -> Tz {
+        self.zone
+    }
+
+    fn outside(&self, date: NaiveDate) -> OutsideCalendar {
+        OutsideCalendar {
+            calendar: self.name.clone(),
+            date,
+            first: self.first,
+            last: self.last,
+        }
+    }
+
+    fn local_date(&self, t: DateTime<Utc>) -> NaiveDate {
+        t.with_timezone(&self.zone).date_naive()
+    }
+
+    fn day_index(&self, date: NaiveDate) -> Result<usize, OutsideCalendar> {
+        if date < self.first || date > self.last {
+            return Err(self.outside(date));
+        }
+        Ok((date - self.first).num_days() as usize)
+    }
+
+    fn check(&self, t: DateTime<Utc>) -> Result<usize, OutsideCalendar> {
+        self.day_index(self.local_date(t))
+    }
+
+    /// Whether `t` lies inside a working period (periods are half-open).
+    pub fn in_working_hours(&self, t: DateTime<Utc>) -> Result<bool, OutsideCalendar> {
+        self.check(t)?;
+        let s = t.timestamp();
+        let i = self.intervals.partition_point(|iv| iv.end <= s);
+        Ok(self.intervals.get(i).is_some_and(|iv| iv.start <= s))
+    }
+
+    /// Working seconds from the calendar's start until `t`.
+    fn position(&self, t: i64) -> i64 {
+        let i = self.intervals.partition_point(|iv| iv.end <= t);
+        match self.intervals.get(i) {
+            Some(iv) if iv.start <= t => self.before[i] + (t - iv.start),
+            Some(_) => self.before[i],
+            None => self
+                .before
+                .last()
+                .map_or(0, |b| b + self.len(self.intervals.len() - 1)),
+        }
+    }
+
+    fn len(&self, i: usize) -> i64 {
+        self.intervals[i].end - self.intervals[i].start
+    }
+
+    /// `t` plus (or minus, when `seconds` is negative) working time. A deadline that falls
+    /// on the boundary of two periods is the end of the earlier one when adding and the
+    /// start of the later one when subtracting.
+    pub fn add_working_time(
+        &self,
+        t: DateTime<Utc>,
+        seconds: i64,
+    ) -> Result<Reckoning, OutsideCalendar> {
+        self.check(t)?;
+        let target = self.position(t.timestamp()) + seconds;
+        if target < 0 {
+            return Err(self.outside(self.first.pred_opt().unwrap_or(self.first)));
+        }
+        // The first interval whose end lies at (adding) or after (subtracting) the target.
+        let j = self.first_interval(|j| {
+            let end = self.before[j] + self.len(j);
+            if seconds >= 0 {
+                end >= target
+            } else {
+                end > target
+            }
+        });
+        let Some(iv) = self.intervals.get(j) else {
+            return Err(self.outside(self.last.succ_opt().unwrap_or(self.last)));
+        };
+        let at = iv.start + (target - self.before[j]);
+        let at = DateTime::from_timestamp(at, 0).expect("in range");
+        let (from, to) = (
+            t.timestamp().min(at.timestamp()),
+            t.timestamp().max(at.timestamp()),
+        );
+        Ok(Reckoning {
+            at,
+            how: self.describe_periods(from, to),
+        })
+    }
+
+    /// The first interval index for which `reached` holds; `reached` must be monotonic.
+    fn first_interval(&self, reached: impl Fn(usize) -> bool) -> usize {
+        let (mut lo, mut hi) = (0, self.intervals.len());
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            if reached(mid) {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        lo
+    }
+
+    /// Working seconds between two instants (negative when `b` is before `a`).
+    pub fn working_time_between(
+        &self,
+        a: DateTime<Utc>,
+        b: DateTime<Utc>,
+    ) -> Result<i64, OutsideCalendar> {
+        self.check(a)?;
+        self.check(b)?;
+        Ok(self.position(b.timestamp()) - self.position(a.timestamp()))
+    }
+
+    /// Close of business on the `n`th working day after the day of `t` (that day not counted).
+    pub fn add_working_days(&self, t: DateTime<Utc>, n: i64) -> Result<Reckoning, OutsideCalendar> {
+        let d = self.check(t)?;
+        let day = &self.days[d];
+        let counted_so_far = day.working_before as i64 + i64::from(day.count > 0);
+        let k = counted_so_far + n - 1;
+        let Some(&target) = usize::try_from(k)
+            .ok()
+            .and_then(|k| self.working_days.get(k))
+        else {
+            return Err(self.outside(self.last.succ_opt().unwrap_or(self.last)));
+        };
+        let target = &self.days[target as usize];
+        let at = self.close_of(target);
+        let counted = &self.working_days[counted_so_far as usize..=k as usize];
+        Ok(Reckoning {
+            at,
+            how: format!(
+                "counted {}; due at close of business",
+                self.describe_days(counted)
+            ),
+        })
+    }
+
+    /// Opening of the `n`th working day before the day of `t` (that day not counted):
+    /// the mirror of [`add_working_days`](Self::add_working_days), for early warnings.
+    pub fn sub_working_days(&self, t: DateTime<Utc>, n: i64) -> Result<Reckoning, OutsideCalendar> {
+        let d = self.check(t)?;
+        let before = self.days[d].working_before as i64;
+        if before < n {
+            return Err(self.outside(self.first.pred_opt().unwrap_or(self.first)));
+        }
+        let target = &self.days[self.working_days[(before - n) as usize] as usize];
+        let at = self.intervals[target.first as usize].start;
+        let at = DateTime::from_timestamp(at, 0).expect("in range");
+        Ok(Reckoning {
+            at,
+            how: format!(
+                "opening of {}",
+                self.describe_days(&[self.working_days[(before - n) as usize]])
+            ),
+        })
+    }
+
+    /// Close of business of the day of `t`, or of the next working day when `t` is on a
+    /// non-working day or after closing.
+    pub fn same_day(&self, t: DateTime<Utc>) -> Result<Reckoning, OutsideCalendar> {
+        let d = self.check(t)?;
+        let day = &self.days[d];
+        if day.count > 0 && t < self.close_of(day) {
+            return Ok(Reckoning {
+                at: self.close_of(day),
+                how: format!("close of business on {}", day.date),
+            });
+        }
+        let k = day.working_before as usize + usize::from(day.count > 0);
+        let Some(&next) = self.working_days.get(k) else {
+            return Err(self.outside(self.last.succ_opt().unwrap_or(self.last)));
+        };
+        let next = &self.days[next as usize];
+        Ok(Reckoning {
+            at: self.close_of(next),
+            how: format!("close of business on the next working day, {}", next.date),
+        })
+    }
+
+    fn close_of(&self, day: &Day) -> DateTime<Utc> {
+        let end = self.intervals[(day.first + day.count - 1) as usize].end;
+        DateTime::from_timestamp(end, 0).expect("in range")
+    }
+
+    fn describe_days(&self, indices: &[u32]) -> String {
+        const SHOWN: usize = 10;
+        let mut out = String::new();
+        for (n, &i) in indices.iter().enumerate() {
+            if n == SHOWN {
+                let _ = write!(out, " and {} more", indices.len() - SHOWN);
+                break;
+            }
+            let day = &self.days[i as usize];
+            if n > 0 {
+                out.push_str(", ");
+            }
+            let _ = write!(out, "{}", day.date);
+            if let DayKind::Makeup(label) | DayKind::Special(label) = &day.kind {
+                let _ = write!(out, " ({label})");
+            }
+        }
+        out
+    }
+
+    fn describe_periods(&self, from: i64, to: i64) -> String {
+        const SHOWN: usize = 6;
+        let mut out = String::from("counted ");
+        let i = self.intervals.partition_point(|iv| iv.end <= from);
+        let mut shown = 0;
+        let mut total = 0;
+        for iv in self.intervals[i..].iter().take_while(|iv| iv.start < to) {
+            let (s, e) = (iv.start.max(from), iv.end.min(to));
+            if s >= e {
+                continue;
+            }
+            total += 1;
+            if shown < SHOWN {
+                let s = DateTime::from_timestamp(s, 0)
+                    .expect("in range")
+                    .with_timezone(&self.zone);
+                let e = DateTime::from_timestamp(e, 0)
+                    .expect("in range")
+                    .with_timezone(&self.zone);
+                if shown > 0 {
+                    out.push_str(", ");
+                }
+                let _ = write!(
+                    out,
+                    "{} {}-{}",
+                    s.format("%Y-%m-%d"),
+                    s.format("%H:%M"),
+                    e.format("%H:%M")
+                );
+                shown += 1;
+            }
+        }
+        if total > shown {
+            let _ = write!(out, " and {} more periods", total - shown);
+        }
+        if total == 0 {
+            out.push_str("no working time");
+        }
+        out
+    }
+
+    /// The periods of a named window on `date`, as instants.
+    fn window_on(&self, window: usize, date: NaiveDate) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
+        let mut out: Vec<_> = self.windows[window]
+            .1
+            .iter()
+            .map(|&(from, to)| {
+                let end_date = if to <= from {
+                    date.succ_opt().expect("in range")
+                } else {
+                    date
+                };
+                (
+                    local_instant(self.zone, date, from),
+                    local_instant(self.zone, end_date, to),
+                )
+            })
+            .collect();
+        out.sort_unstable();
+        out
+    }
+
+    /// Whether `t` lies inside the named window (every day, working or not).
+    pub fn in_window(&self, t: DateTime<Utc>, window: usize) -> bool {
+        let date = self.local_date(t);
+        [date.pred_opt(), Some(date)]
+            .into_iter()
+            .flatten()
+            .flat_map(|d| self.window_on(window, d))
+            .any(|(s, e)| s <= t && t < e)
+    }
+
+    /// The next permitted moment of the window: `t` itself when inside it.
+    pub fn window_from(&self, t: DateTime<Utc>, window: usize) -> DateTime<Utc> {
+        let date = self.local_date(t);
+        [
+            date.pred_opt(),
+            Some(date),
+            date.succ_opt(),
+            date.succ_opt().and_then(|d| d.succ_opt()),
+        ]
+        .into_iter()
+        .flatten()
+        .flat_map(|d| self.window_on(window, d))
+        .find(|(_, e)| t < *e)
+        .map(|(s, _)| s.max(t))
+        .expect("a window opens within two days")
+    }
+
+    /// The end of the day's last window: of `t`'s day, or of the next day when that end
+    /// has passed.
+    pub fn window_end(&self, t: DateTime<Utc>, window: usize) -> DateTime<Utc> {
+        let date = self.local_date(t);
+        let end_of = |d: NaiveDate| self.window_on(window, d).into_iter().map(|(_, e)| e).max();
+        match end_of(date) {
+            Some(end) if t < end => end,
+            _ => end_of(date.succ_opt().expect("in range")).expect("windows have periods"),
+        }
+    }
+}
+
+/// The instant of a local date and minute in a zone. A time skipped by a daylight-saving
+/// change is read with the offset in force before it (02:30 in a 02:00→03:00 gap is 03:30);
+/// a repeated time is its first occurrence.
+pub fn local_instant(zone: Tz, date: NaiveDate, minute: u32) -> DateTime<Utc> {
+    let (date, minute) = if minute >= 24 * 60 {
+        (date.succ_opt().expect("in range"), minute - 24 * 60)
+    } else {
+        (date, minute)
+    };
+    let naive = date
+        .and_hms_opt(minute / 60, minute % 60, 0)
+        .expect("valid time");
+    from_local(zone, naive)
+}
+
+/// The instant of a local date-time, with the gap and overlap rules of [`local_instant`].
+pub fn from_local(zone: Tz, naive: NaiveDateTime) -> DateTime<Utc> {
+    match zone.from_local_datetime(&naive) {
+        chrono::LocalResult::Single(t) => t.with_timezone(&Utc),
+        chrono::LocalResult::Ambiguous(first, _) => first.with_timezone(&Utc),
+        chrono::LocalResult::None => {
+            let before = zone.offset_from_utc_datetime(&(naive - Duration::hours(24)));
+            use chrono::Offset;
+            let offset = before.fix();
+            (naive - Duration::seconds(i64::from(offset.local_minus_utc()))).and_utc()
+        }
+    }
+}
+
+/// 24:00 of the `n`th calendar day after the day of `t` in `zone`.
+pub fn add_days(zone: Tz, t: DateTime<Utc>, n: i64) -> DateTime<Utc> {
+    let date = t.with_timezone(&zone).date_naive() + Duration::days(n);
+    local_instant(zone, date, 24 * 60)
+}

@@ -1,0 +1,270 @@
+//! Resolves calendar declarations, merging each with the calendar it extends.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono_tz::Tz;
+
+use super::Checker;
+use crate::calendar::{CalendarSpec, Minutes};
+use crate::diagnostic::{did_you_mean, Diagnostic};
+use crate::syntax::ast::{CalendarDecl, CalendarItem, Period};
+
+fn minutes(periods: &[Period]) -> Vec<Minutes> {
+    periods.iter().map(|p| (p.start, p.end)).collect()
+}
+
+impl Checker {
+    /// Resolve every calendar of every file, parents before children.
+    pub(super) fn calendars(&mut self, decls: &[&CalendarDecl]) {
+        let mut by_name: HashMap<&str, &CalendarDecl> = HashMap::new();
+        for decl in decls {
+            if let Some(first) = by_name.insert(&decl.name.node, decl) {
+                self.diags.push(
+                    Diagnostic::error(
+                        "duplicate_name",
+                        format!("calendar `{}` is declared twice", decl.name.node),
+                    )
+                    .label(decl.name.span, "declared again here")
+                    .label(first.name.span, "first declared here")
+                    .help("give each calendar its own name, or extend one from the other"),
+                );
+            }
+        }
+        let mut done: HashMap<String, Option<CalendarSpec>> = HashMap::new();
+        for decl in decls {
+            self.resolve_calendar(decl, &by_name, &mut done, &mut Vec::new());
+        }
+        for decl in decls {
+            if let Some(Some(spec)) = done.remove(&decl.name.node) {
+                self.calendar_index
+                    .insert(decl.name.node.clone(), self.calendars.len() as u16);
+                self.calendars.push(spec);
+            }
+        }
+    }
+
+    fn resolve_calendar(
+        &mut self,
+        decl: &CalendarDecl,
+        by_name: &HashMap<&str, &CalendarDecl>,
+        done: &mut HashMap<String, Option<CalendarSpec>>,
+        stack: &mut Vec<String>,
+    ) -> Option<CalendarSpec> {
+        if let Some(spec) = done.get(&decl.name.node) {
+            return spec.clone();
+        }
+        if stack.contains(&decl.name.node) {
+            self.diags.push(
+                Diagnostic::error(
+                    "calendar_cycle",
+                    format!("calendar `{}` extends itself", decl.name.node),
+                )
+                .label(
+                    decl.name.span,
+                    "through this chain: ".to_string() + &stack.join(" → "),
+                )
+                .help("a calendar may extend another only if that one does not extend it back"),
+            );
+            return None;
+        }
+        stack.push(decl.name.node.clone());
+        let parent = match &decl.extends {
+            None => None,
+            Some(base) => match by_name.get(base.node.as_str()) {
+                Some(parent) => {
+                    let spec = self.resolve_calendar(parent, by_name, done, stack);
+                    if spec.is_none() {
+                        stack.pop();
+                        done.insert(decl.name.node.clone(), None);
+                        return None;
+                    }
+                    spec
+                }
+                None => {
+                    self.diags.push(
+                        Diagnostic::error("unknown_calendar", format!("unknown calendar `{}`", base.node))
+                            .label(base.span, "no calendar of this name is declared or imported")
+                            .maybe_help(
+                                did_you_mean(&base.node, by_name.keys().copied())
+                                    .or(Some("import the file that declares it: `import \"calendars/cn-mainland.triage\"`".into())),
+                            ),
+                    );
+                    stack.pop();
+                    done.insert(decl.name.node.clone(), None);
+                    return None;
+                }
+            },
+        };
+        stack.pop();
+        let spec = self.merge_calendar(decl, parent);
+        done.insert(decl.name.node.clone(), spec.clone());
+        spec
+    }
+
+    fn merge_calendar(
+        &mut self,
+        decl: &CalendarDecl,
+        parent: Option<CalendarSpec>,
+    ) -> Option<CalendarSpec> {
+        let name: Arc<str> = decl.name.node.as_str().into();
+        let mut spec = match parent {
+            Some(p) => CalendarSpec {
+                name,
+                label: decl.label.clone().or(p.label.clone()),
+                ..p
+            },
+            None => CalendarSpec {
+                name,
+                label: decl.label.clone(),
+                zone: Tz::UTC,
+                valid: (0, -1),
+                weekly: Default::default(),
+                makeup_hours: None,
+                makeup_off: false,
+                holidays: Default::default(),
+                workdays: Default::default(),
+                days_off: Default::default(),
+                special: Default::default(),
+                windows: Vec::new(),
+            },
+        };
+        let has_zone = decl
+            .items
+            .iter()
+            .any(|i| matches!(i, CalendarItem::Zone(_)))
+            || decl.extends.is_some();
+        let has_valid = decl
+            .items
+            .iter()
+            .any(|i| matches!(i, CalendarItem::Valid { .. }))
+            || decl.extends.is_some();
+        let mut ok = true;
+        // A calendar that declares its own weekly hours replaces those it extends.
+        if decl
+            .items
+            .iter()
+            .any(|i| matches!(i, CalendarItem::Hours { .. }))
+        {
+            spec.weekly = Default::default();
+        }
+        for item in &decl.items {
+            ok &= self.validate_periods(item);
+            match item {
+                CalendarItem::Zone(z) => match self.zone(z) {
+                    Some(zone) => spec.zone = zone,
+                    None => ok = false,
+                },
+                CalendarItem::Valid { from, to } => {
+                    if to.node < from.node {
+                        self.diags.push(
+                            Diagnostic::error(
+                                "invalid_literal",
+                                "the years a calendar is valid for run backwards",
+                            )
+                            .label(from.span.to(to.span), "here")
+                            .help("write the earlier year first: `valid 2024 to 2026`"),
+                        );
+                        ok = false;
+                    }
+                    spec.valid = (from.node, to.node);
+                }
+                CalendarItem::Hours { days, periods } => {
+                    for &d in &days.node {
+                        spec.weekly[d as usize] = minutes(periods);
+                    }
+                }
+                CalendarItem::MakeupHours(periods) => spec.makeup_hours = Some(minutes(periods)),
+                CalendarItem::MakeupOff(_) => spec.makeup_off = true,
+                CalendarItem::Holiday { from, to, label } => {
+                    let label: Arc<str> = label.as_deref().unwrap_or("holiday").into();
+                    for d in from.node.iter_days().take_while(|d| *d <= to.node) {
+                        spec.holidays.insert(d, label.clone());
+                    }
+                }
+                CalendarItem::Workday {
+                    date,
+                    label,
+                    periods,
+                } => {
+                    let label: Arc<str> = label.as_deref().unwrap_or("make-up working day").into();
+                    spec.workdays
+                        .insert(date.node, (label, periods.as_deref().map(minutes)));
+                }
+                CalendarItem::Off { from, to, label } => {
+                    let label: Arc<str> = label.as_deref().unwrap_or("day off").into();
+                    for d in from.node.iter_days().take_while(|d| *d <= to.node) {
+                        spec.days_off.insert(d, label.clone());
+                    }
+                }
+                CalendarItem::Special {
+                    date,
+                    periods,
+                    label,
+                } => {
+                    let label: Arc<str> = label.as_deref().unwrap_or("special hours").into();
+                    spec.special.insert(date.node, (label, minutes(periods)));
+                }
+                CalendarItem::Window { name, periods, .. } => {
+                    let window: Arc<str> = name.node.as_str().into();
+                    spec.windows.retain(|(n, _)| *n != window);
+                    spec.windows.push((window, minutes(periods)));
+                }
+            }
+        }
+        if !has_zone {
+            self.diags.push(
+                Diagnostic::error(
+                    "missing_zone",
+                    format!("calendar `{}` has no time zone", decl.name.node),
+                )
+                .label(decl.name.span, "declared here")
+                .help("add a line such as `zone Asia/Shanghai`"),
+            );
+            ok = false;
+        }
+        if !has_valid {
+            self.diags.push(
+                Diagnostic::error("missing_validity", format!("calendar `{}` does not say which years it is valid for", decl.name.node))
+                    .label(decl.name.span, "declared here")
+                    .help("add a line such as `valid 2024 to 2026`: outside those years deadlines are errors, never guesses"),
+            );
+            ok = false;
+        }
+        ok.then_some(spec)
+    }
+
+    /// Periods of one day must not overlap.
+    fn validate_periods(&mut self, item: &CalendarItem) -> bool {
+        let periods = match item {
+            CalendarItem::Hours { periods, .. }
+            | CalendarItem::MakeupHours(periods)
+            | CalendarItem::Special { periods, .. }
+            | CalendarItem::Window { periods, .. } => periods,
+            CalendarItem::Workday {
+                periods: Some(periods),
+                ..
+            } => periods,
+            _ => return true,
+        };
+        let mut sorted: Vec<&Period> = periods.iter().collect();
+        sorted.sort_by_key(|p| p.start);
+        for pair in sorted.windows(2) {
+            let end = if pair[0].end <= pair[0].start {
+                pair[0].end + 24 * 60
+            } else {
+                pair[0].end
+            };
+            if pair[1].start < end {
+                self.diags.push(
+                    Diagnostic::error("overlapping_periods", "these periods overlap")
+                        .label(pair[1].span, "starts before the previous period ends")
+                        .label(pair[0].span, "previous period")
+                        .help("list each stretch of time once, e.g. `08:30-12:00, 13:30-17:30`"),
+                );
+                return false;
+            }
+        }
+        true
+    }
+}

@@ -1,0 +1,711 @@
+//! Stage 2, check: syntax trees → [`Model`], reporting every error of every file in one run.
+
+mod calendars;
+mod expr;
+mod tests;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono_tz::Tz;
+
+use crate::calendar::CalendarSpec;
+use crate::diagnostic::{did_you_mean, Diagnostic};
+use crate::model::*;
+use crate::source::{Span, Spanned};
+use crate::syntax::ast;
+
+/// What checking produced: a model when there were no errors, and every diagnostic.
+pub struct Checked {
+    /// The checked policy, when error-free.
+    pub model: Option<Model>,
+    /// Errors and warnings, in the order found.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Check a policy file together with the files it imports (`files[main]` is the policy).
+pub fn check(files: &[ast::File], main: usize) -> Checked {
+    let mut checker = Checker::default();
+    let model = checker.run(files, main);
+    let failed = checker
+        .diags
+        .iter()
+        .any(|d| d.severity() == crate::diagnostic::Severity::Error);
+    Checked {
+        model: if failed { None } else { model },
+        diagnostics: checker.diags,
+    }
+}
+
+/// The checker's state while it walks the files.
+#[derive(Default)]
+pub(crate) struct Checker {
+    pub(crate) diags: Vec<Diagnostic>,
+    zone: Option<Tz>,
+    fields: Vec<Field>,
+    field_index: HashMap<String, Slot>,
+    field_used: Vec<bool>,
+    enums: Vec<EnumDef>,
+    grades: Vec<Declared>,
+    roles: Vec<Declared>,
+    role_used: Vec<bool>,
+    actions: Vec<Declared>,
+    action_used: Vec<bool>,
+    lets: Vec<LetDef>,
+    let_index: HashMap<String, u16>,
+    let_used: Vec<bool>,
+    let_uses_grade: Vec<bool>,
+    calendars: Vec<CalendarSpec>,
+    calendar_index: HashMap<String, u16>,
+    default_calendar: Option<u16>,
+    deadlines: Vec<Arc<str>>,
+    values: Vec<Arc<str>>,
+    exemption_names: Vec<Arc<str>>,
+    /// Set while checking an expression that mentions `grade`, directly or through a `let`.
+    uses_grade: bool,
+}
+
+impl Checker {
+    fn run(&mut self, files: &[ast::File], main: usize) -> Option<Model> {
+        let file = &files[main];
+        let calendar_decls: Vec<&ast::CalendarDecl> =
+            files.iter().flat_map(|f| f.calendars.iter()).collect();
+        self.calendars(&calendar_decls);
+
+        let is_policy = !file.policy.is_empty();
+        let has_policy_content = !file.schemas.is_empty()
+            || !file.rules.is_empty()
+            || !file.grades.is_empty()
+            || !file.exemptions.is_empty();
+        if !is_policy {
+            if has_policy_content {
+                let span = first_span(file);
+                self.diags.push(
+                    Diagnostic::error("missing_policy", "rules need a policy header")
+                        .label(span, "this file has rules but no `policy` line")
+                        .help("start the file with `policy my_policy \"label\"` and `zone Asia/Shanghai`"),
+                );
+            }
+            return Some(self.calendar_only_model());
+        }
+        for extra in &file.policy[1..] {
+            self.diags.push(
+                Diagnostic::error("duplicate_name", "a file holds one policy")
+                    .label(extra.name.span, "second policy header")
+                    .label(file.policy[0].name.span, "first policy header")
+                    .help("put each policy in its own file"),
+            );
+        }
+        let header = &file.policy[0];
+        self.zone = match &header.zone {
+            Some(z) => self.zone(z),
+            None => {
+                self.diags.push(
+                    Diagnostic::error(
+                        "missing_zone",
+                        format!("policy `{}` has no time zone", header.name.node),
+                    )
+                    .label(header.name.span, "declared here")
+                    .help("add `zone Asia/Shanghai` (or your zone) under the policy line"),
+                );
+                None
+            }
+        };
+        if let Some(cal) = &header.default_calendar {
+            self.default_calendar = self.calendar_ref(cal);
+        }
+
+        self.schema(&file.schemas);
+        self.declarations(file);
+        for decl in &file.lets {
+            self.let_decl(decl);
+        }
+        let rules = self.rules(&file.rules);
+        let exemptions = self.exemptions(&file.exemptions);
+        let tests = file.tests.iter().filter_map(|t| self.test(t)).collect();
+        self.unused();
+
+        let default_grade = file
+            .grades
+            .first()
+            .and_then(|g| g.default.as_ref())
+            .and_then(|d| self.grade_ref(d));
+        Some(Model {
+            name: header.name.node.as_str().into(),
+            label: header.label.clone(),
+            zone: self.zone.unwrap_or(Tz::UTC),
+            id_slot: self.field_index.get("id").copied(),
+            fields: std::mem::take(&mut self.fields),
+            enums: std::mem::take(&mut self.enums),
+            grades: std::mem::take(&mut self.grades),
+            default_grade,
+            roles: std::mem::take(&mut self.roles),
+            actions: std::mem::take(&mut self.actions),
+            lets: std::mem::take(&mut self.lets),
+            calendars: std::mem::take(&mut self.calendars),
+            rules,
+            exemptions,
+            deadlines: std::mem::take(&mut self.deadlines),
+            values: std::mem::take(&mut self.values),
+            tests,
+        })
+    }
+
+    fn calendar_only_model(&mut self) -> Model {
+        Model {
+            name: "".into(),
+            label: None,
+            zone: Tz::UTC,
+            fields: Vec::new(),
+            id_slot: None,
+            enums: Vec::new(),
+            grades: Vec::new(),
+            default_grade: None,
+            roles: Vec::new(),
+            actions: Vec::new(),
+            lets: Vec::new(),
+            calendars: std::mem::take(&mut self.calendars),
+            rules: Vec::new(),
+            exemptions: Vec::new(),
+            deadlines: Vec::new(),
+            values: Vec::new(),
+            tests: Vec::new(),
+        }
+    }
+
+    pub(crate) fn zone(&mut self, z: &Spanned<String>) -> Option<Tz> {
+        match z.node.parse::<Tz>() {
+            Ok(tz) => Some(tz),
+            Err(_) => {
+                self.diags.push(
+                    Diagnostic::error("unknown_zone", format!("unknown time zone `{}`", z.node))
+                        .label(z.span, "not an IANA time zone name")
+                        .maybe_help(
+                            did_you_mean(&z.node, chrono_tz::TZ_VARIANTS.iter().map(|t| t.name()))
+                                .or(Some(
+                                    "use a zone name such as `Asia/Shanghai` or `Europe/Berlin`"
+                                        .into(),
+                                )),
+                        ),
+                );
+                None
+            }
+        }
+    }
+
+    pub(crate) fn calendar_ref(&mut self, name: &Spanned<String>) -> Option<u16> {
+        match self.calendar_index.get(&name.node) {
+            Some(&i) => Some(i),
+            None => {
+                self.diags.push(
+                    Diagnostic::error(
+                        "unknown_calendar",
+                        format!("unknown calendar `{}`", name.node),
+                    )
+                    .label(
+                        name.span,
+                        "no calendar of this name is declared or imported",
+                    )
+                    .maybe_help(
+                        did_you_mean(&name.node, self.calendar_index.keys().map(String::as_str))
+                            .or(Some(
+                                "declare it with `calendar NAME`, or `import` the file that does"
+                                    .into(),
+                            )),
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    // ------------------------------------------------------------ schema
+
+    fn schema(&mut self, schemas: &[ast::Schema]) {
+        for field in schemas.iter().flat_map(|s| s.fields.iter()) {
+            self.field(field);
+        }
+        // A path may not be both a value and a group of values.
+        for f in &self.fields {
+            let prefix = format!("{}.", f.path);
+            if let Some(child) = self.fields.iter().find(|g| g.path.starts_with(&prefix)) {
+                self.diags.push(
+                    Diagnostic::error("duplicate_name", format!("`{}` is both a field and a group of fields", f.path))
+                        .label(f.span, "declared as a field here")
+                        .label(child.span, "and as a group here")
+                        .help("a dotted path names a field inside an object; the object itself cannot also be a field"),
+                );
+            }
+        }
+        let schema_span = schemas.first().map(|s| s.keyword);
+        match (self.field_index.get("id"), schema_span) {
+            (Some(&slot), _)
+                if self.fields[slot].ty != Type::Text || self.fields[slot].optional =>
+            {
+                self.diags.push(
+                    Diagnostic::error("type_mismatch", "the `id` field must be required text")
+                        .label(self.fields[slot].span, "declared here")
+                        .help("declare it as `id text`"),
+                );
+            }
+            (Some(&slot), _) => self.field_used[slot] = true,
+            (None, Some(span)) => self.diags.push(
+                Diagnostic::error("missing_id_field", "the ticket has no `id` field")
+                    .label(span, "this schema")
+                    .help("add `id text`: every decision and every error names its ticket by id"),
+            ),
+            (None, None) => {}
+        }
+    }
+
+    fn field(&mut self, decl: &ast::FieldDecl) {
+        if let Some(&first) = self.field_index.get(&decl.path.node) {
+            self.diags.push(
+                Diagnostic::error(
+                    "duplicate_name",
+                    format!("field `{}` is declared twice", decl.path.node),
+                )
+                .label(decl.path.span, "declared again here")
+                .label(self.fields[first].span, "first declared here")
+                .help("remove one of the two declarations"),
+            );
+            return;
+        }
+        let ty = match &decl.ty.node.base {
+            ast::BaseType::Bool => Type::Bool,
+            ast::BaseType::Int => Type::Int,
+            ast::BaseType::Decimal => Type::Decimal,
+            ast::BaseType::Text => Type::Text,
+            ast::BaseType::Time => Type::Time,
+            ast::BaseType::Duration => Type::Duration,
+            ast::BaseType::SetOfText => Type::TextSet,
+            ast::BaseType::Enum(values) => Type::Enum(self.enum_def(values, decl.ty.span)),
+            ast::BaseType::SetOfEnum(values) => Type::EnumSet(self.enum_def(values, decl.ty.span)),
+        };
+        let slot = self.fields.len();
+        self.field_index.insert(decl.path.node.clone(), slot);
+        self.field_used.push(false);
+        self.fields.push(Field {
+            path: decl.path.node.as_str().into(),
+            segments: decl.path.node.split('.').map(str::to_string).collect(),
+            ty,
+            optional: decl.ty.node.optional,
+            label: decl.label.clone(),
+            span: decl.path.span,
+        });
+    }
+
+    fn enum_def(&mut self, values: &[ast::Named], span: Span) -> u16 {
+        let declared = self.declare_all(values, "value");
+        if declared.len() > 64 {
+            self.diags.push(
+                Diagnostic::error("enum_too_large", "an enum may have at most 64 values")
+                    .label(span, format!("this one has {}", declared.len()))
+                    .help("use `text` for open-ended values"),
+            );
+        }
+        self.enums.push(EnumDef { values: declared });
+        (self.enums.len() - 1) as u16
+    }
+
+    /// Declare names, reporting duplicates among them.
+    fn declare_all(&mut self, names: &[ast::Named], what: &str) -> Vec<Declared> {
+        let mut out: Vec<Declared> = Vec::new();
+        for n in names {
+            if let Some(first) = out.iter().find(|d| *d.name == *n.name.node) {
+                self.diags.push(
+                    Diagnostic::error(
+                        "duplicate_name",
+                        format!("{what} `{}` is declared twice", n.name.node),
+                    )
+                    .label(n.name.span, "declared again here")
+                    .label(first.span, "first declared here")
+                    .help("remove one of the two"),
+                );
+                continue;
+            }
+            out.push(Declared {
+                name: n.name.node.as_str().into(),
+                label: n.label.clone(),
+                span: n.name.span,
+            });
+        }
+        out
+    }
+
+    // ------------------------------------------------------------ grades, roles, actions, lets
+
+    fn declarations(&mut self, file: &ast::File) {
+        for extra in file.grades.iter().skip(1) {
+            self.diags.push(
+                Diagnostic::error("duplicate_name", "the grade scale is declared twice")
+                    .label(extra.span, "second scale")
+                    .label(file.grades[0].span, "first scale")
+                    .help("a policy has one ordered scale: `grades I > II > III, default III`"),
+            );
+        }
+        if let Some(g) = file.grades.first() {
+            self.grades = self.declare_all(&g.grades, "grade");
+        }
+        self.roles = self.declare_all(&file.roles, "role");
+        self.role_used = vec![false; self.roles.len()];
+        self.actions = self.declare_all(&file.actions, "action");
+        self.action_used = vec![false; self.actions.len()];
+    }
+
+    fn let_decl(&mut self, decl: &ast::LetDecl) {
+        let name = &decl.name.node;
+        if self.field_index.contains_key(name) || self.let_index.contains_key(name) {
+            self.diags.push(
+                Diagnostic::error(
+                    "duplicate_name",
+                    format!("`{name}` is already a field or a `let`"),
+                )
+                .label(decl.name.span, "declared again here")
+                .help("give it a name of its own"),
+            );
+            return;
+        }
+        self.uses_grade = false;
+        let Some((expr, ty)) = self.expr(&decl.expr, None) else {
+            return;
+        };
+        self.let_index.insert(name.clone(), self.lets.len() as u16);
+        self.let_used.push(false);
+        self.let_uses_grade.push(self.uses_grade);
+        self.lets.push(LetDef {
+            name: name.as_str().into(),
+            expr,
+            ty,
+            span: decl.name.span,
+        });
+    }
+
+    // ------------------------------------------------------------ rules
+
+    pub(crate) fn grade_ref(&mut self, name: &Spanned<String>) -> Option<u16> {
+        if let Some(i) = self.grades.iter().position(|g| *g.name == *name.node) {
+            return Some(i as u16);
+        }
+        let help = if self.grades.is_empty() {
+            Some("declare the scale first: `grades I > II > III, default III`".to_string())
+        } else {
+            did_you_mean(&name.node, self.grades.iter().map(|g| &*g.name)).or(Some(format!(
+                "the grades are {}",
+                list(self.grades.iter().map(|g| &*g.name))
+            )))
+        };
+        self.diags.push(
+            Diagnostic::error("unknown_grade", format!("unknown grade `{}`", name.node))
+                .label(name.span, "not on the grade scale")
+                .maybe_help(help),
+        );
+        None
+    }
+
+    fn named_ref(&mut self, name: &Spanned<String>, kind: NameKind) -> Option<u16> {
+        let (declared, used, what, code, how) = match kind {
+            NameKind::Role => (
+                &self.roles,
+                &mut self.role_used,
+                "role",
+                "unknown_role",
+                "roles",
+            ),
+            NameKind::Action => (
+                &self.actions,
+                &mut self.action_used,
+                "action",
+                "unknown_action",
+                "actions",
+            ),
+        };
+        if let Some(i) = declared.iter().position(|d| *d.name == *name.node) {
+            used[i] = true;
+            return Some(i as u16);
+        }
+        let help = did_you_mean(&name.node, declared.iter().map(|d| &*d.name))
+            .unwrap_or_else(|| format!("declare it first: `{how} {}`", name.node));
+        self.diags.push(
+            Diagnostic::error(code, format!("unknown {what} `{}`", name.node))
+                .label(name.span, format!("no {what} of this name is declared"))
+                .help(help),
+        );
+        None
+    }
+
+    fn rules(&mut self, rules: &[ast::RuleDecl]) -> Vec<RuleDef> {
+        let mut seen: HashMap<&str, Span> = HashMap::new();
+        let mut out = Vec::new();
+        for rule in rules {
+            if let Some(first) = seen.insert(&rule.name.node, rule.name.span) {
+                self.diags.push(
+                    Diagnostic::error(
+                        "duplicate_name",
+                        format!("rule `{}` is declared twice", rule.name.node),
+                    )
+                    .label(rule.name.span, "declared again here")
+                    .label(first, "first declared here")
+                    .help("rule names appear in every decision's trace, so each must be unique"),
+                );
+            }
+            if let Some(def) = self.rule(rule) {
+                out.push(def);
+            }
+        }
+        out
+    }
+
+    fn rule(&mut self, rule: &ast::RuleDecl) -> Option<RuleDef> {
+        self.uses_grade = false;
+        let condition = rule.condition.as_ref().and_then(|c| self.condition(c));
+        let condition_uses_grade = self.uses_grade;
+        let mut grade = None;
+        let mut effects = Vec::new();
+        for statement in &rule.statements {
+            match statement {
+                ast::Statement::Grade(name) => {
+                    if grade.is_some() {
+                        self.diags.push(
+                            Diagnostic::error("duplicate_name", "a rule sets one grade")
+                                .label(name.span, "second grade")
+                                .help("split it into two rules with their own conditions"),
+                        );
+                    }
+                    grade = self.grade_ref(name);
+                    if condition_uses_grade {
+                        let span = rule.condition.as_ref().map_or(name.span, |c| c.span);
+                        self.diags.push(
+                            Diagnostic::error("grade_cycle", "a rule that sets the grade cannot depend on the grade")
+                                .label(span, "this condition reads `grade`")
+                                .label(name.span, "while this sets it")
+                                .help("the grade is decided first, from rules that do not read it; move this `grade` into a rule whose condition does not mention `grade`"),
+                        );
+                    }
+                }
+                ast::Statement::Route { roles, guard } => {
+                    let ids = roles
+                        .iter()
+                        .filter_map(|r| self.named_ref(r, NameKind::Role))
+                        .collect();
+                    let guard = guard.as_ref().and_then(|g| self.condition(g));
+                    effects.push(Effect::Route(ids, guard));
+                }
+                ast::Statement::Action { actions, guard } => {
+                    let ids = actions
+                        .iter()
+                        .filter_map(|a| self.named_ref(a, NameKind::Action))
+                        .collect();
+                    let guard = guard.as_ref().and_then(|g| self.condition(g));
+                    effects.push(Effect::Action(ids, guard));
+                }
+                ast::Statement::Deadline {
+                    name,
+                    expr,
+                    warnings,
+                    guard,
+                } => {
+                    let guard = guard.as_ref().and_then(|g| self.condition(g));
+                    if let Some(def) = self.deadline(name, expr, warnings) {
+                        effects.push(Effect::Deadline(def, guard));
+                    }
+                }
+                ast::Statement::Value { name, expr, guard } => {
+                    let guard = guard.as_ref().and_then(|g| self.condition(g));
+                    if let Some((value, ty)) = self.expr(expr, None) {
+                        if matches!(ty, Type::EnumSet(_) | Type::TextSet | Type::Duration) {
+                            self.diags.push(
+                                Diagnostic::error(
+                                    "type_mismatch",
+                                    format!("a value cannot be {}", self.type_name(ty)),
+                                )
+                                .label(expr.span, "this is not a number, text, flag, time or name")
+                                .help("report a count instead, e.g. `count(category)`"),
+                            );
+                        }
+                        let id = intern(&mut self.values, &name.node);
+                        effects.push(Effect::Value(id, value, guard));
+                    }
+                }
+            }
+        }
+        Some(RuleDef {
+            name: rule.name.node.as_str().into(),
+            clause: clause_text(&rule.clauses),
+            label: rule.label.clone(),
+            condition,
+            grade,
+            effects,
+            span: rule.name.span,
+        })
+    }
+
+    fn deadline(
+        &mut self,
+        name: &Spanned<String>,
+        expr: &ast::Expr,
+        warnings: &[ast::Warning],
+    ) -> Option<DeadlineDef> {
+        let (checked, _) = self.expect_type(expr, Type::Time)?;
+        let has_duration = matches!(&checked.kind, ExprKind::Shift(_, d, false) if matches!(d.kind, ExprKind::Const(_)));
+        let mut defs = Vec::new();
+        for w in warnings {
+            match w {
+                ast::Warning::At(share) => {
+                    if !has_duration {
+                        self.diags.push(
+                            Diagnostic::error("warning_needs_duration", "a warning at a share of the time needs a start and a duration")
+                                .label(share.span, "a share of what?")
+                                .label(expr.span, "this deadline is not `start + duration`")
+                                .help("write the deadline as `received_at + 5 working days`, or warn a fixed time before: `warn 2 h before`"),
+                        );
+                    }
+                    defs.push(WarningDef::Share(
+                        share.node / rust_decimal::Decimal::from(100),
+                    ));
+                }
+                ast::Warning::Before(d) => {
+                    if let Some(spec) = self.duration(&d.node, d.span) {
+                        defs.push(WarningDef::Before(spec));
+                    }
+                }
+            }
+        }
+        let id = intern(&mut self.deadlines, &name.node);
+        Some(DeadlineDef {
+            name: id,
+            expr: checked,
+            warnings: defs,
+        })
+    }
+
+    fn condition(&mut self, e: &ast::Expr) -> Option<Expr> {
+        self.expect_type(e, Type::Bool).map(|(e, _)| e)
+    }
+
+    fn exemptions(&mut self, exemptions: &[ast::Exemption]) -> Vec<ExemptionDef> {
+        let mut seen: HashMap<&str, Span> = HashMap::new();
+        let mut out = Vec::new();
+        for e in exemptions {
+            if let Some(first) = seen.insert(&e.name.node, e.name.span) {
+                self.diags.push(
+                    Diagnostic::error(
+                        "duplicate_name",
+                        format!("exemption `{}` is declared twice", e.name.node),
+                    )
+                    .label(e.name.span, "declared again here")
+                    .label(first, "first declared here")
+                    .help("each exemption is named in decisions, so names must be unique"),
+                );
+            }
+            let actions = e
+                .actions
+                .iter()
+                .filter_map(|a| self.named_ref(a, NameKind::Action))
+                .collect();
+            let Some(condition) = self.condition(&e.condition) else {
+                continue;
+            };
+            if e.because.trim().is_empty() {
+                self.diags.push(
+                    Diagnostic::error("missing_reason", format!("exemption `{}` gives no reason", e.name.node))
+                        .label(e.name.span, "here")
+                        .help("say why in `because \"…\"`: the reason is shown to whoever reads the decision"),
+                );
+            }
+            self.exemption_names.push(e.name.node.as_str().into());
+            out.push(ExemptionDef {
+                name: e.name.node.as_str().into(),
+                clause: clause_text(&e.clauses),
+                actions,
+                condition,
+                because: e.because.clone(),
+                span: e.name.span,
+            });
+        }
+        out
+    }
+
+    fn unused(&mut self) {
+        let mut warnings = Vec::new();
+        for (f, used) in self.fields.iter().zip(&self.field_used) {
+            if !used {
+                warnings.push(
+                    Diagnostic::warning("unused", format!("field `{}` is never used", f.path))
+                        .label(f.span, "declared here")
+                        .help("remove it, or use it in a rule; tickets may carry fields the policy does not declare"),
+                );
+            }
+        }
+        for (r, used) in self.roles.iter().zip(&self.role_used) {
+            if !used {
+                warnings.push(
+                    Diagnostic::warning("unused", format!("role `{}` is never routed to", r.name))
+                        .label(r.span, "declared here")
+                        .help("remove it, or add `route` to a rule"),
+                );
+            }
+        }
+        for (a, used) in self.actions.iter().zip(&self.action_used) {
+            if !used {
+                warnings.push(
+                    Diagnostic::warning(
+                        "unused",
+                        format!("action `{}` is never triggered", a.name),
+                    )
+                    .label(a.span, "declared here")
+                    .help("remove it, or add `action` to a rule"),
+                );
+            }
+        }
+        for (l, used) in self.lets.iter().zip(&self.let_used) {
+            if !used {
+                warnings.push(
+                    Diagnostic::warning("unused", format!("`{}` is never used", l.name))
+                        .label(l.span, "declared here")
+                        .help("remove it, or use it in a condition"),
+                );
+            }
+        }
+        self.diags.extend(warnings);
+    }
+}
+
+#[derive(Clone, Copy)]
+enum NameKind {
+    Role,
+    Action,
+}
+
+/// The index of `name` in `names`, adding it when new.
+fn intern(names: &mut Vec<Arc<str>>, name: &str) -> u16 {
+    match names.iter().position(|n| &**n == name) {
+        Some(i) => i as u16,
+        None => {
+            names.push(name.into());
+            (names.len() - 1) as u16
+        }
+    }
+}
+
+fn clause_text(clauses: &[String]) -> Option<Arc<str>> {
+    (!clauses.is_empty()).then(|| clauses.join(", ").into())
+}
+
+/// `a, b, c` with backticks.
+pub(crate) fn list<'a>(names: impl Iterator<Item = &'a str>) -> String {
+    names
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn first_span(file: &ast::File) -> Span {
+    file.schemas
+        .first()
+        .map(|s| s.keyword)
+        .or(file.rules.first().map(|r| r.name.span))
+        .or(file.grades.first().map(|g| g.span))
+        .or(file.exemptions.first().map(|e| e.name.span))
+        .unwrap_or_default()
+}

@@ -1,0 +1,174 @@
+//! Checking of policy tests: their givens and expectations name real fields, grades,
+//! roles, actions, exemptions, deadlines and values.
+
+use super::Checker;
+use crate::diagnostic::{did_you_mean, Diagnostic};
+use crate::model::*;
+use crate::source::Spanned;
+use crate::syntax::ast::{self, Expectation};
+use crate::value::Value;
+
+impl Checker {
+    pub(super) fn test(&mut self, test: &ast::Test) -> Option<TestDef> {
+        let mut ok = true;
+        let mut given = Vec::new();
+        for (path, value) in &test.given {
+            let Some(&slot) = self.field_index.get(&path.node) else {
+                let help = did_you_mean(&path.node, self.fields.iter().map(|f| &*f.path))
+                    .unwrap_or_else(|| {
+                        "a test gives values to fields of the `ticket` block".into()
+                    });
+                self.diags.push(
+                    Diagnostic::error("unknown_field", format!("unknown field `{}`", path.node))
+                        .label(path.span, "not a field of the ticket")
+                        .help(help),
+                );
+                ok = false;
+                continue;
+            };
+            match self.constant(value, Some(self.fields[slot].ty)) {
+                Some(v) => given.push((slot, v)),
+                None => ok = false,
+            }
+        }
+        let mut expect = Vec::new();
+        for e in &test.expect {
+            match self.expectation(&e.node) {
+                Some(kind) => expect.push(ExpectDef { kind, span: e.span }),
+                None => ok = false,
+            }
+        }
+        ok.then(|| TestDef {
+            name: test.name.node.clone(),
+            clauses: test.clauses.clone(),
+            base: test.base.as_ref().map(|b| b.node.clone()),
+            given,
+            expect,
+            span: test.name.span,
+        })
+    }
+
+    /// A value written out in a test; computed expressions are not allowed there.
+    fn constant(&mut self, e: &ast::Expr, ty: Option<Type>) -> Option<Value> {
+        let (checked, found) = self.expr(e, ty)?;
+        if let Some(want) = ty {
+            if found != want && !(want == Type::Decimal && found == Type::Int) {
+                let expected = self.type_name(want);
+                let found = self.type_name(found);
+                self.diags.push(
+                    Diagnostic::error(
+                        "type_mismatch",
+                        format!("expected {expected}, found {found}"),
+                    )
+                    .label(e.span, format!("this is {found}"))
+                    .help("give the field a value of its own type"),
+                );
+                return None;
+            }
+        }
+        match checked.kind {
+            ExprKind::Const(Value::Int(i)) if ty == Some(Type::Decimal) => {
+                Some(Value::Decimal(i.into()))
+            }
+            ExprKind::Const(v) => Some(v),
+            ExprKind::Negate(inner) => match inner.kind {
+                ExprKind::Const(Value::Int(i)) => Some(Value::Int(-i)),
+                ExprKind::Const(Value::Decimal(d)) => Some(Value::Decimal(-d)),
+                _ => None,
+            },
+            _ => {
+                self.diags.push(
+                    Diagnostic::error("not_constant", "a test gives values written out")
+                        .label(e.span, "this is computed")
+                        .help("write the value itself, e.g. `score = 3` or `received_at = 2024-05-10 10:30`"),
+                );
+                None
+            }
+        }
+    }
+
+    fn expectation(&mut self, e: &Expectation) -> Option<ExpectKind> {
+        Some(match e {
+            Expectation::Grade(None) => ExpectKind::Grade(None),
+            Expectation::Grade(Some(g)) => ExpectKind::Grade(Some(self.grade_ref(g)?)),
+            Expectation::RouteIs(roles) => ExpectKind::RouteIs(
+                roles
+                    .iter()
+                    .map(|r| self.declared_ref(r, Which::Role))
+                    .collect::<Option<_>>()?,
+            ),
+            Expectation::RouteStartsWith(r) => {
+                ExpectKind::RouteStartsWith(self.declared_ref(r, Which::Role)?)
+            }
+            Expectation::RouteHas(r) => {
+                ExpectKind::RouteHas(self.declared_ref(r, Which::Role)?, true)
+            }
+            Expectation::RouteLacks(r) => {
+                ExpectKind::RouteHas(self.declared_ref(r, Which::Role)?, false)
+            }
+            Expectation::Action(a, present) => {
+                ExpectKind::Action(self.declared_ref(a, Which::Action)?, *present)
+            }
+            Expectation::Exempt(x, present) => {
+                ExpectKind::Exempt(self.declared_ref(x, Which::Exemption)?, *present)
+            }
+            Expectation::Deadline(name, at) => {
+                let id = self.declared_ref(name, Which::Deadline)?;
+                let at = match at {
+                    Some(at) => Some(self.time_literal(&at.node, at.span)?),
+                    None => None,
+                };
+                ExpectKind::Deadline(id, at)
+            }
+            Expectation::Warning(name, at) => ExpectKind::Warning(
+                self.declared_ref(name, Which::Deadline)?,
+                self.time_literal(&at.node, at.span)?,
+            ),
+            Expectation::Value(name, value) => {
+                let id = self.declared_ref(name, Which::Value)?;
+                let value = match value {
+                    Some(v) => Some(self.constant(v, None)?),
+                    None => None,
+                };
+                ExpectKind::Value(id, value)
+            }
+        })
+    }
+
+    fn declared_ref(&mut self, name: &Spanned<String>, which: Which) -> Option<u16> {
+        let names: Vec<&str> = match which {
+            Which::Role => self.roles.iter().map(|r| &*r.name).collect(),
+            Which::Action => self.actions.iter().map(|a| &*a.name).collect(),
+            Which::Exemption => self.exemption_names.iter().map(|e| &**e).collect(),
+            Which::Deadline => self.deadlines.iter().map(|d| &**d).collect(),
+            Which::Value => self.values.iter().map(|v| &**v).collect(),
+        };
+        if let Some(i) = names.iter().position(|n| *n == name.node) {
+            return Some(i as u16);
+        }
+        let (what, code) = match which {
+            Which::Role => ("role", "unknown_role"),
+            Which::Action => ("action", "unknown_action"),
+            Which::Exemption => ("exemption", "unknown_exemption"),
+            Which::Deadline => ("deadline", "unknown_deadline"),
+            Which::Value => ("value", "unknown_value"),
+        };
+        let help = did_you_mean(&name.node, names.iter().copied())
+            .unwrap_or_else(|| format!("no rule of this policy sets a {what} of this name"));
+        self.diags.push(
+            Diagnostic::error(code, format!("unknown {what} `{}`", name.node))
+                .label(name.span, format!("not a {what} of this policy"))
+                .help(help),
+        );
+        None
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Which {
+    Role,
+    Action,
+    Exemption,
+    Deadline,
+    Value,
+}

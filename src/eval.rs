@@ -1,0 +1,732 @@
+//! Stage 4, evaluate: a [`Program`] and one ticket's slots → a [`Decision`].
+//!
+//! The grade is decided first, from the rules that set one (their conditions cannot read
+//! the grade, the checker sees to that); then every rule runs in file order; then the
+//! exemptions remove the actions they cover.
+
+use std::cmp::Ordering;
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use rust_decimal::{Decimal, RoundingStrategy};
+
+use crate::calendar::{add_days, local_instant, OutsideCalendar, Reckoning};
+use crate::compile::Program;
+use crate::decision::{DeadlineNote, Decision, Instant, NamedMap, TraceEntry};
+use crate::model::*;
+use crate::phrase;
+use crate::syntax::ast::CompareOp;
+use crate::value::Value;
+
+/// Why a valid ticket could not be decided.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{ticket}: {context}: {source}")]
+pub struct CalendarError {
+    /// The ticket's id.
+    pub ticket: String,
+    /// What was being computed: `deadline `resolve` in rule `grade-iii``.
+    pub context: String,
+    /// The calendar's complaint.
+    pub source: OutsideCalendar,
+}
+
+type Eval<T> = Result<T, OutsideCalendar>;
+
+/// Evaluate one ticket.
+pub fn evaluate(program: &Program, slots: &[Value]) -> Result<Decision, CalendarError> {
+    let model = &program.model;
+    let ticket: Arc<str> = match model.id_slot.map(|s| &slots[s]) {
+        Some(Value::Text(t)) => t.clone(),
+        _ => "".into(),
+    };
+    let mut env = Env {
+        program,
+        slots,
+        lets: vec![None; model.lets.len()],
+        grade: None,
+    };
+    let fail = |context: String, source: OutsideCalendar| CalendarError {
+        ticket: ticket.to_string(),
+        context,
+        source,
+    };
+    let mut trace = Vec::new();
+    // Which trace entry each rule made, so effects of grade rules join their entry.
+    let mut entry_of: Vec<Option<usize>> = vec![None; model.rules.len()];
+
+    let mut grade: Option<u16> = None;
+    for (i, rule) in model.rules.iter().enumerate() {
+        let Some(g) = rule.grade else { continue };
+        let fired = env
+            .fires(rule.condition.as_ref())
+            .map_err(|e| fail(format!("rule `{}`", rule.name), e))?;
+        if fired {
+            grade = Some(grade.map_or(g, |current| current.min(g)));
+            entry_of[i] = Some(trace.len());
+            trace.push(env.entry(&rule.name, &rule.clause, rule.condition.as_ref()));
+            trace
+                .last_mut()
+                .expect("just pushed")
+                .effects
+                .push(format!("grade {}", model.grades[g as usize].name));
+        }
+    }
+    env.grade = grade.or(model.default_grade);
+
+    let mut decision = Decision {
+        ticket: ticket.clone(),
+        policy: model.name.clone(),
+        grade: env.grade.map(|g| model.grades[g as usize].name.clone()),
+        route: Vec::new(),
+        exempt: Vec::new(),
+        actions: Vec::new(),
+        deadlines: NamedMap::default(),
+        warnings: NamedMap::default(),
+        values: NamedMap::default(),
+        trace: Vec::new(),
+    };
+
+    for (i, rule) in model.rules.iter().enumerate() {
+        let index = match entry_of[i] {
+            Some(index) => index,
+            None if rule.grade.is_some() => continue,
+            None => {
+                let fired = env
+                    .fires(rule.condition.as_ref())
+                    .map_err(|e| fail(format!("rule `{}`", rule.name), e))?;
+                if !fired {
+                    continue;
+                }
+                trace.push(env.entry(&rule.name, &rule.clause, rule.condition.as_ref()));
+                trace.len() - 1
+            }
+        };
+        for effect in &rule.effects {
+            env.apply(effect, &mut decision, &mut trace[index])
+                .map_err(|e| {
+                    fail(
+                        format!("{} in rule `{}`", effect_name(model, effect), rule.name),
+                        e,
+                    )
+                })?;
+        }
+    }
+
+    for exemption in &model.exemptions {
+        let fired = env
+            .fires(Some(&exemption.condition))
+            .map_err(|e| fail(format!("exemption `{}`", exemption.name), e))?;
+        if !fired {
+            continue;
+        }
+        let removed: Vec<Arc<str>> = exemption
+            .actions
+            .iter()
+            .map(|&a| model.actions[a as usize].name.clone())
+            .filter(|a| decision.actions.contains(a))
+            .collect();
+        if removed.is_empty() {
+            continue;
+        }
+        decision.actions.retain(|a| !removed.contains(a));
+        decision.exempt.push(exemption.name.clone());
+        let mut entry = env.entry(
+            &exemption.name,
+            &exemption.clause,
+            Some(&exemption.condition),
+        );
+        entry.because = format!("{}: {}", exemption.because, entry.because);
+        entry.effects = removed.iter().map(|a| format!("exempt {a}")).collect();
+        trace.push(entry);
+    }
+    decision.trace = trace;
+    Ok(decision)
+}
+
+fn effect_name(model: &Model, effect: &Effect) -> String {
+    match effect {
+        Effect::Deadline(d, _) => format!("deadline `{}`", model.deadlines[d.name as usize]),
+        Effect::Value(v, ..) => format!("value `{}`", model.values[*v as usize]),
+        Effect::Route(..) => "route".into(),
+        Effect::Action(..) => "action".into(),
+    }
+}
+
+struct Env<'a> {
+    program: &'a Program,
+    slots: &'a [Value],
+    /// `let`s are computed when first read.
+    lets: Vec<Option<Value>>,
+    grade: Option<u16>,
+}
+
+impl Env<'_> {
+    fn model(&self) -> &Model {
+        &self.program.model
+    }
+
+    fn fires(&mut self, condition: Option<&Expr>) -> Eval<bool> {
+        match condition {
+            None => Ok(true),
+            Some(c) => Ok(self.eval(c)?.is_true()),
+        }
+    }
+
+    fn entry(
+        &mut self,
+        rule: &Arc<str>,
+        clause: &Option<Arc<str>>,
+        condition: Option<&Expr>,
+    ) -> TraceEntry {
+        let because = match condition {
+            None => "always".to_string(),
+            Some(c) => {
+                let mut facts = Vec::new();
+                self.facts(c, &mut facts);
+                facts.join(", ")
+            }
+        };
+        TraceEntry {
+            rule: rule.clone(),
+            clause: clause.clone(),
+            because,
+            effects: Vec::new(),
+            deadlines: Vec::new(),
+        }
+    }
+
+    fn apply(
+        &mut self,
+        effect: &Effect,
+        decision: &mut Decision,
+        entry: &mut TraceEntry,
+    ) -> Eval<()> {
+        let model = &self.program.model;
+        let guard = match effect {
+            Effect::Route(_, g)
+            | Effect::Action(_, g)
+            | Effect::Deadline(_, g)
+            | Effect::Value(_, _, g) => g.as_ref(),
+        };
+        if !self.fires(guard)? {
+            return Ok(());
+        }
+        match effect {
+            Effect::Route(roles, _) => {
+                for &r in roles {
+                    let name = &model.roles[r as usize].name;
+                    if !decision.route.contains(name) {
+                        decision.route.push(name.clone());
+                        entry.effects.push(format!("route {name}"));
+                    }
+                }
+            }
+            Effect::Action(actions, _) => {
+                for &a in actions {
+                    let name = &model.actions[a as usize].name;
+                    if !decision.actions.contains(name) {
+                        decision.actions.push(name.clone());
+                        entry.effects.push(format!("action {name}"));
+                    }
+                }
+            }
+            Effect::Deadline(def, _) => {
+                let name = &model.deadlines[def.name as usize];
+                let Some((at, how, start)) = self.deadline(&def.expr)? else {
+                    entry.effects.push(format!(
+                        "deadline {name} not set: a time it needs is missing"
+                    ));
+                    return Ok(());
+                };
+                let mut warnings = Vec::new();
+                for w in &def.warnings {
+                    warnings.push(Instant::new(
+                        self.warning(w, at, start.as_ref())?,
+                        model.zone,
+                    ));
+                }
+                decision.deadlines.set(name, Instant::new(at, model.zone));
+                if !warnings.is_empty() {
+                    decision.warnings.set(name, warnings);
+                }
+                entry.effects.push(format!("deadline {name}"));
+                entry.deadlines.push(DeadlineNote {
+                    name: name.clone(),
+                    at: Instant::new(at, model.zone),
+                    how,
+                });
+            }
+            Effect::Value(id, expr, _) => {
+                let value = self.eval(expr)?;
+                let name = &model.values[*id as usize];
+                if let Some(json) = self.to_json(&value, expr) {
+                    entry
+                        .effects
+                        .push(format!("value {name} = {}", self.show(&value, expr)));
+                    decision.values.set(name, json);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A deadline's instant, how it was reckoned, and for `start + duration` its start and
+    /// duration (for warnings at a share of the time).
+    #[allow(clippy::type_complexity)]
+    fn deadline(
+        &mut self,
+        expr: &Expr,
+    ) -> Eval<Option<(DateTime<Utc>, String, Option<(DateTime<Utc>, DurationSpec)>)>> {
+        if let ExprKind::Shift(start, d, negative) = &expr.kind {
+            if let (ExprKind::Const(Value::Duration(spec)), false) = (&d.kind, negative) {
+                let Value::Time(t) = self.eval(start)? else {
+                    return Ok(None);
+                };
+                let r = self.shift(t, spec, false)?;
+                return Ok(Some((r.at, r.how, Some((t, *spec)))));
+            }
+        }
+        match self.eval(expr)? {
+            Value::Time(at) => Ok(Some((at, self.describe_time_expr(expr), None))),
+            _ => Ok(None),
+        }
+    }
+
+    fn describe_time_expr(&self, expr: &Expr) -> String {
+        let model = self.model();
+        match &expr.kind {
+            ExprKind::WindowEnd(_, c, w) => {
+                format!(
+                    "end of the day's last `{}` window of calendar `{}`",
+                    model.calendars[*c as usize].windows[*w as usize].0,
+                    model.calendars[*c as usize].name
+                )
+            }
+            ExprKind::WindowFrom(_, c, w) => {
+                format!(
+                    "first moment inside window `{}` of calendar `{}`",
+                    model.calendars[*c as usize].windows[*w as usize].0,
+                    model.calendars[*c as usize].name
+                )
+            }
+            ExprKind::SameDay(_, c) => format!(
+                "close of business on calendar `{}`",
+                model.calendars[*c as usize].name
+            ),
+            _ => "computed".into(),
+        }
+    }
+
+    fn warning(
+        &mut self,
+        w: &WarningDef,
+        deadline: DateTime<Utc>,
+        start: Option<&(DateTime<Utc>, DurationSpec)>,
+    ) -> Eval<DateTime<Utc>> {
+        match w {
+            WarningDef::Before(spec) => Ok(self.shift(deadline, spec, true)?.at),
+            WarningDef::Share(share) => {
+                let (start, spec) =
+                    start.expect("the checker requires `start + duration` for shares");
+                let scale = |seconds: i64| -> i64 {
+                    let scaled = Decimal::from(seconds) * share;
+                    scaled.floor().try_into().unwrap_or(seconds)
+                };
+                match (spec.unit, spec.calendar) {
+                    (Unit::WorkingTime | Unit::WorkingDays, Some(c)) => {
+                        let cal = &self.program.calendars[c as usize];
+                        let total = cal.working_time_between(*start, deadline)?;
+                        Ok(cal.add_working_time(*start, scale(total))?.at)
+                    }
+                    _ => Ok(*start + Duration::seconds(scale((deadline - *start).num_seconds()))),
+                }
+            }
+        }
+    }
+
+    /// `t` plus or minus a duration, with how it was reckoned.
+    fn shift(&self, t: DateTime<Utc>, spec: &DurationSpec, negative: bool) -> Eval<Reckoning> {
+        let sign = if negative { -1 } else { 1 };
+        let zone = self.model().zone;
+        match spec.unit {
+            Unit::Clock => {
+                let at = t + Duration::seconds(sign * spec.amount);
+                Ok(Reckoning {
+                    at,
+                    how: format!("{} of clock time", clock_text(spec.amount)),
+                })
+            }
+            Unit::Days => {
+                let zone = spec
+                    .calendar
+                    .map_or(zone, |c| self.program.calendars[c as usize].zone());
+                let at = if negative {
+                    local_instant(
+                        zone,
+                        t.with_timezone(&zone).date_naive() - Duration::days(spec.amount),
+                        0,
+                    )
+                } else {
+                    add_days(zone, t, spec.amount)
+                };
+                Ok(Reckoning {
+                    at,
+                    how: format!("{} calendar days, to midnight in {zone}", spec.amount),
+                })
+            }
+            Unit::WorkingTime | Unit::WorkingDays => {
+                let cal = &self.program.calendars
+                    [spec.calendar.expect("working units have a calendar") as usize];
+                let mut r = match (spec.unit, negative) {
+                    (Unit::WorkingTime, _) => cal.add_working_time(t, sign * spec.amount)?,
+                    (_, false) => cal.add_working_days(t, spec.amount)?,
+                    (_, true) => cal.sub_working_days(t, spec.amount)?,
+                };
+                let what = if spec.unit == Unit::WorkingTime {
+                    format!("{} of working time", clock_text(spec.amount))
+                } else {
+                    format!("{} working days", spec.amount)
+                };
+                r.how = format!("{what} on calendar `{}`: {}", cal.name(), r.how);
+                Ok(r)
+            }
+        }
+    }
+
+    fn let_value(&mut self, id: u16) -> Eval<Value> {
+        if let Some(v) = &self.lets[id as usize] {
+            return Ok(v.clone());
+        }
+        let program = self.program;
+        let v = self.eval(&program.model.lets[id as usize].expr)?;
+        self.lets[id as usize] = Some(v.clone());
+        Ok(v)
+    }
+
+    fn eval(&mut self, e: &Expr) -> Eval<Value> {
+        Ok(match &e.kind {
+            ExprKind::Const(v) => v.clone(),
+            ExprKind::Field(slot) => self.slots[*slot].clone(),
+            ExprKind::Let(id) => self.let_value(*id)?,
+            ExprKind::Grade => self.grade.map_or(Value::Null, Value::Grade),
+            ExprKind::Not(x) => match self.eval(x)? {
+                Value::Bool(b) => Value::Bool(!b),
+                _ => Value::Null,
+            },
+            ExprKind::And(parts) => {
+                let mut unknown = false;
+                for p in parts {
+                    match self.eval(p)? {
+                        Value::Bool(false) => return Ok(Value::Bool(false)),
+                        Value::Bool(true) => {}
+                        _ => unknown = true,
+                    }
+                }
+                if unknown {
+                    Value::Null
+                } else {
+                    Value::Bool(true)
+                }
+            }
+            ExprKind::Or(parts) => {
+                let mut unknown = false;
+                for p in parts {
+                    match self.eval(p)? {
+                        Value::Bool(true) => return Ok(Value::Bool(true)),
+                        Value::Bool(false) => {}
+                        _ => unknown = true,
+                    }
+                }
+                if unknown {
+                    Value::Null
+                } else {
+                    Value::Bool(false)
+                }
+            }
+            ExprKind::Negate(x) => match self.eval(x)? {
+                Value::Int(i) => i.checked_neg().map_or(Value::Null, Value::Int),
+                Value::Decimal(d) => Value::Decimal(-d),
+                _ => Value::Null,
+            },
+            ExprKind::Arith(op, l, r) => arith(*op, self.eval(l)?, self.eval(r)?),
+            ExprKind::Shift(t, d, negative) => match (self.eval(t)?, self.eval(d)?) {
+                (Value::Time(t), Value::Duration(spec)) => {
+                    Value::Time(self.shift(t, &spec, *negative)?.at)
+                }
+                _ => Value::Null,
+            },
+            ExprKind::Compare(op, l, r) => {
+                let (l, r) = (self.eval(l)?, self.eval(r)?);
+                match compare(&l, &r) {
+                    None => Value::Null,
+                    Some(ord) => Value::Bool(match op {
+                        CompareOp::Eq => ord == Ordering::Equal,
+                        CompareOp::Ne => ord != Ordering::Equal,
+                        CompareOp::Lt => ord == Ordering::Less,
+                        CompareOp::Le => ord != Ordering::Greater,
+                        CompareOp::Gt => ord == Ordering::Greater,
+                        CompareOp::Ge => ord != Ordering::Less,
+                    }),
+                }
+            }
+            ExprKind::In(x, set, negated) => {
+                let found = match (self.eval(x)?, self.eval(set)?) {
+                    (Value::Enum(i) | Value::Grade(i), Value::EnumSet(bits)) => {
+                        Some(bits & (1 << i) != 0)
+                    }
+                    (Value::Text(t), Value::TextSet(texts)) => {
+                        Some(texts.binary_search(&t).is_ok())
+                    }
+                    _ => None,
+                };
+                found.map_or(Value::Null, |f| Value::Bool(f != *negated))
+            }
+            ExprKind::Contains(t, x) => match (self.eval(t)?, self.eval(x)?) {
+                (Value::Text(t), Value::Text(x)) => Value::Bool(t.contains(&*x)),
+                _ => Value::Null,
+            },
+            ExprKind::Mentions(t, x) => match (self.eval(t)?, self.eval(x)?) {
+                (Value::Text(t), Value::Text(p)) => Value::Bool(phrase::mentions(&t, &p)),
+                (Value::Text(t), Value::TextSet(ps)) => {
+                    Value::Bool(ps.iter().any(|p| phrase::mentions(&t, p)))
+                }
+                _ => Value::Null,
+            },
+            ExprKind::IsSet(x, set) => Value::Bool((self.eval(x)? != Value::Null) == *set),
+            ExprKind::InWorkingHours(t, c) => match self.eval(t)? {
+                Value::Time(t) => {
+                    Value::Bool(self.program.calendars[*c as usize].in_working_hours(t)?)
+                }
+                _ => Value::Null,
+            },
+            ExprKind::InWindow(t, c, w) => match self.eval(t)? {
+                Value::Time(t) => {
+                    Value::Bool(self.program.calendars[*c as usize].in_window(t, *w as usize))
+                }
+                _ => Value::Null,
+            },
+            ExprKind::WindowFrom(t, c, w) => match self.eval(t)? {
+                Value::Time(t) => {
+                    Value::Time(self.program.calendars[*c as usize].window_from(t, *w as usize))
+                }
+                _ => Value::Null,
+            },
+            ExprKind::WindowEnd(t, c, w) => match self.eval(t)? {
+                Value::Time(t) => {
+                    Value::Time(self.program.calendars[*c as usize].window_end(t, *w as usize))
+                }
+                _ => Value::Null,
+            },
+            ExprKind::SameDay(t, c) => match self.eval(t)? {
+                Value::Time(t) => Value::Time(self.program.calendars[*c as usize].same_day(t)?.at),
+                _ => Value::Null,
+            },
+            ExprKind::Count(x) => match self.eval(x)? {
+                Value::EnumSet(bits) => Value::Int(i64::from(bits.count_ones())),
+                Value::TextSet(texts) => Value::Int(texts.len() as i64),
+                Value::Text(t) => Value::Int(t.chars().count() as i64),
+                _ => Value::Null,
+            },
+            ExprKind::Round(x, places) => match self.eval(x)?.as_decimal() {
+                Some(d) => {
+                    let mut rounded =
+                        d.round_dp_with_strategy(*places, RoundingStrategy::MidpointAwayFromZero);
+                    rounded.rescale(*places);
+                    Value::Decimal(rounded)
+                }
+                None => Value::Null,
+            },
+            ExprKind::Min(parts) | ExprKind::Max(parts) => {
+                let want = if matches!(e.kind, ExprKind::Min(_)) {
+                    Ordering::Less
+                } else {
+                    Ordering::Greater
+                };
+                let mut best: Option<Value> = None;
+                for p in parts {
+                    let v = self.eval(p)?;
+                    if v == Value::Null {
+                        return Ok(Value::Null);
+                    }
+                    best = match best {
+                        Some(b) if compare(&v, &b) != Some(want) => Some(b),
+                        _ => Some(v),
+                    };
+                }
+                best.unwrap_or(Value::Null)
+            }
+        })
+    }
+
+    /// The facts that decided a condition: for `or`, the first part that held; for `and`,
+    /// every part; otherwise the fields and values it read.
+    fn facts(&mut self, e: &Expr, out: &mut Vec<String>) {
+        match &e.kind {
+            ExprKind::And(parts) => parts.iter().for_each(|p| self.facts(p, out)),
+            ExprKind::Or(parts) => {
+                let decisive = parts
+                    .iter()
+                    .find(|p| self.eval(p).is_ok_and(|v| v.is_true()))
+                    .unwrap_or(&parts[0]);
+                self.facts(decisive, out);
+            }
+            _ => self.reads(e, out),
+        }
+    }
+
+    fn reads(&mut self, e: &Expr, out: &mut Vec<String>) {
+        let fact = match &e.kind {
+            ExprKind::Field(slot) => {
+                let v = self.slots[*slot].clone();
+                Some(format!(
+                    "{} = {}",
+                    self.model().fields[*slot].path,
+                    self.show(&v, e)
+                ))
+            }
+            ExprKind::Let(id) => {
+                let v = self.let_value(*id).unwrap_or(Value::Null);
+                Some(format!(
+                    "{} = {}",
+                    self.model().lets[*id as usize].name,
+                    self.show(&v, e)
+                ))
+            }
+            ExprKind::Grade => Some(format!(
+                "grade = {}",
+                self.show(&self.grade.map_or(Value::Null, Value::Grade), e)
+            )),
+            _ => None,
+        };
+        if let Some(f) = fact {
+            if !out.contains(&f) {
+                out.push(f);
+            }
+            return;
+        }
+        match &e.kind {
+            ExprKind::Not(x)
+            | ExprKind::Negate(x)
+            | ExprKind::IsSet(x, _)
+            | ExprKind::Count(x)
+            | ExprKind::Round(x, _) => self.reads(x, out),
+            ExprKind::InWorkingHours(x, _)
+            | ExprKind::InWindow(x, ..)
+            | ExprKind::WindowFrom(x, ..)
+            | ExprKind::WindowEnd(x, ..)
+            | ExprKind::SameDay(x, _) => self.reads(x, out),
+            ExprKind::And(ps) | ExprKind::Or(ps) | ExprKind::Min(ps) | ExprKind::Max(ps) => {
+                ps.iter().for_each(|p| self.reads(p, out))
+            }
+            ExprKind::Arith(_, a, b)
+            | ExprKind::Shift(a, b, _)
+            | ExprKind::Compare(_, a, b)
+            | ExprKind::In(a, b, _)
+            | ExprKind::Contains(a, b)
+            | ExprKind::Mentions(a, b) => {
+                self.reads(a, out);
+                self.reads(b, out);
+            }
+            _ => {}
+        }
+    }
+
+    /// A value in words, naming enum values by the type of the expression it came from.
+    fn show(&self, v: &Value, source: &Expr) -> String {
+        let model = self.model();
+        let ty = match &source.kind {
+            ExprKind::Field(slot) => Some(model.fields[*slot].ty),
+            ExprKind::Let(id) => Some(model.lets[*id as usize].ty),
+            _ => None,
+        };
+        match (v, ty) {
+            (Value::Null, _) => "missing".into(),
+            (Value::Bool(b), _) => b.to_string(),
+            (Value::Int(i), _) => i.to_string(),
+            (Value::Decimal(d), _) => d.to_string(),
+            (Value::Text(t), _) => format!("{t:?}"),
+            (Value::Time(t), _) => Instant::new(*t, model.zone).to_string(),
+            (Value::Duration(d), _) => clock_text(d.amount),
+            (Value::Grade(g), _) => model.grades[*g as usize].name.to_string(),
+            (Value::Enum(i), Some(Type::Enum(e))) => {
+                model.enums[e as usize].values[*i as usize].name.to_string()
+            }
+            (Value::EnumSet(bits), Some(Type::EnumSet(e))) => {
+                let names: Vec<&str> = model.enums[e as usize]
+                    .values
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| bits & (1 << i) != 0)
+                    .map(|(_, v)| &*v.name)
+                    .collect();
+                format!("{{{}}}", names.join(", "))
+            }
+            (Value::TextSet(texts), _) => format!("{texts:?}"),
+            (Value::Enum(i), _) => format!("#{i}"),
+            (Value::EnumSet(bits), _) => format!("{bits:#b}"),
+        }
+    }
+
+    fn to_json(&self, v: &Value, source: &Expr) -> Option<serde_json::Value> {
+        Some(match v {
+            Value::Null => return None,
+            Value::Bool(b) => (*b).into(),
+            Value::Int(i) => (*i).into(),
+            Value::Decimal(d) => d.to_string().into(),
+            Value::Text(t) => t.to_string().into(),
+            Value::Time(t) => Instant::new(*t, self.model().zone).to_string().into(),
+            Value::Grade(_) | Value::Enum(_) => self.show(v, source).into(),
+            Value::Duration(_) | Value::EnumSet(_) | Value::TextSet(_) => return None,
+        })
+    }
+}
+
+fn clock_text(seconds: i64) -> String {
+    match (seconds % 3600, seconds % 60) {
+        (0, _) => format!("{} h", seconds / 3600),
+        (_, 0) => format!("{} min", seconds / 60),
+        _ => format!("{seconds} s"),
+    }
+}
+
+fn arith(op: Arith, l: Value, r: Value) -> Value {
+    if let (Value::Int(a), Value::Int(b), false) = (&l, &r, op == Arith::Div) {
+        let result = match op {
+            Arith::Add => a.checked_add(*b),
+            Arith::Sub => a.checked_sub(*b),
+            _ => a.checked_mul(*b),
+        };
+        // Overflow of 64-bit counts is not a policy's business; it is left undefined.
+        return result.map_or(Value::Null, Value::Int);
+    }
+    let (Some(a), Some(b)) = (l.as_decimal(), r.as_decimal()) else {
+        return Value::Null;
+    };
+    let result = match op {
+        Arith::Add => a.checked_add(b),
+        Arith::Sub => a.checked_sub(b),
+        Arith::Mul => a.checked_mul(b),
+        // A rate whose denominator is 0 is not computed (domain.md §3).
+        Arith::Div => a.checked_div(b),
+    };
+    result.map_or(Value::Null, Value::Decimal)
+}
+
+/// Order two values of one type; `None` when either is unknown or they cannot be compared.
+fn compare(l: &Value, r: &Value) -> Option<Ordering> {
+    match (l, r) {
+        (Value::Bool(a), Value::Bool(b)) => Some(a.cmp(b)),
+        (Value::Int(a), Value::Int(b)) => Some(a.cmp(b)),
+        (Value::Text(a), Value::Text(b)) => Some(a.cmp(b)),
+        (Value::Time(a), Value::Time(b)) => Some(a.cmp(b)),
+        (Value::Enum(a), Value::Enum(b)) => Some(a.cmp(b)),
+        (Value::EnumSet(a), Value::EnumSet(b)) => Some(a.cmp(b)),
+        (Value::TextSet(a), Value::TextSet(b)) => Some(a.cmp(b)),
+        // Grade 0 is the most severe, so it orders highest.
+        (Value::Grade(a), Value::Grade(b)) => Some(b.cmp(a)),
+        (Value::Duration(a), Value::Duration(b)) if a.unit == b.unit => {
+            Some(a.amount.cmp(&b.amount))
+        }
+        _ => Some(l.as_decimal()?.cmp(&r.as_decimal()?)),
+    }
+}

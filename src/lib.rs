@@ -1,0 +1,29 @@
+#![doc = include_str!("../README.md")]
+#![deny(missing_docs)]
+
+//! ## Architecture
+//!
+#![doc = include_str!("../ARCHITECTURE.md")]
+
+mod calendar;
+mod check;
+mod compile;
+mod decision;
+mod diagnostic;
+mod eval;
+mod explain;
+mod model;
+mod phrase;
+mod policy;
+mod source;
+mod syntax;
+mod ticket;
+mod value;
+
+pub use calendar::OutsideCalendar;
+pub use decision::{DeadlineNote, Decision, Instant, NamedMap, TraceEntry};
+pub use diagnostic::{Diagnostic, DiagnosticReport, Diagnostics, Label, Severity};
+pub use eval::CalendarError;
+pub use explain::explain;
+pub use policy::{check_file, EvalError, Policy};
+pub use ticket::{FieldProblem, TicketError};

@@ -1,0 +1,272 @@
+//! The `triage` command: a thin client of the library.
+
+use std::io::{self, BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use miette::{GraphicalReportHandler, GraphicalTheme};
+use triage::{check_file, Diagnostic, Policy, Severity};
+
+#[derive(Parser)]
+#[command(
+    name = "triage",
+    version,
+    about = "Check complaint-handling policies and decide tickets with them"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check rule files for mistakes; exits 1 when any file has errors (warnings do not fail)
+    Check {
+        /// Rule files, or folders searched for `.triage` files
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Print diagnostics as JSON lines for tools instead of rendering them
+        #[arg(long)]
+        json: bool,
+    },
+    /// Decide tickets: each TICKET file holds one JSON ticket; with none, reads JSON Lines
+    /// from standard input and writes one decision per line, in input order
+    Eval {
+        /// The policy file
+        policy: PathBuf,
+        /// Ticket files (JSON); none reads JSON Lines from standard input
+        tickets: Vec<PathBuf>,
+        /// Indent the JSON for people
+        #[arg(long)]
+        pretty: bool,
+    },
+    /// Explain in plain words how a policy decides a ticket
+    Explain {
+        /// The policy file
+        policy: PathBuf,
+        /// The ticket file (JSON)
+        ticket: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Check { paths, json } => check(&paths, json),
+        Command::Eval {
+            policy,
+            tickets,
+            pretty,
+        } => eval(&policy, &tickets, pretty),
+        Command::Explain { policy, ticket } => explain(&policy, &ticket),
+    }
+}
+
+fn render(d: &Diagnostic) -> String {
+    let theme = if io::stderr().is_terminal() {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let mut out = String::new();
+    match GraphicalReportHandler::new_themed(theme).render_report(&mut out, d) {
+        Ok(()) => out,
+        Err(_) => format!("{}: {}\n", d.code(), d.message()),
+    }
+}
+
+/// Every `.triage` file under the given paths, in a stable order.
+fn rule_files(paths: &[PathBuf]) -> Vec<PathBuf> {
+    fn walk(path: &Path, out: &mut Vec<PathBuf>) {
+        if path.is_dir() {
+            let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
+                .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
+                .unwrap_or_default();
+            entries.sort();
+            for e in entries {
+                if e.is_dir() || e.extension().is_some_and(|x| x == "triage") {
+                    walk(&e, out);
+                }
+            }
+        } else {
+            out.push(path.to_path_buf());
+        }
+    }
+    let mut out = Vec::new();
+    for p in paths {
+        walk(p, &mut out);
+    }
+    out
+}
+
+fn check(paths: &[PathBuf], json: bool) -> ExitCode {
+    let files = rule_files(paths);
+    let (mut errors, mut warnings) = (0, 0);
+    for file in &files {
+        for d in check_file(file) {
+            match d.severity() {
+                Severity::Error => errors += 1,
+                Severity::Warning => warnings += 1,
+            }
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string(&d.to_report()).expect("reports serialise")
+                );
+            } else {
+                eprint!("{}", render(&d));
+            }
+        }
+    }
+    eprintln!(
+        "checked {} file{}: {errors} error{}, {warnings} warning{}",
+        files.len(),
+        plural(files.len()),
+        plural(errors),
+        plural(warnings)
+    );
+    if errors > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// Load a policy, rendering its diagnostics; `None` when it has errors.
+fn load(path: &Path) -> Option<Policy> {
+    match Policy::from_file(path) {
+        Ok(policy) => Some(policy),
+        Err(diagnostics) => {
+            for d in diagnostics.iter() {
+                eprint!("{}", render(d));
+            }
+            eprintln!(
+                "{}: the policy has errors; run `triage check {}` for details",
+                path.display(),
+                path.display()
+            );
+            None
+        }
+    }
+}
+
+/// Counts of a batch, so that every input is accounted for.
+#[derive(Default)]
+struct Tally {
+    decided: usize,
+    failed: usize,
+}
+
+impl Tally {
+    /// Decide one ticket's JSON text; errors go to standard error, prefixed by `place`.
+    fn decide(
+        &mut self,
+        policy: &Policy,
+        place: &str,
+        json: &str,
+        out: &mut impl Write,
+        pretty: bool,
+    ) {
+        let ticket = match serde_json::from_str::<serde_json::Value>(json) {
+            Ok(ticket) => ticket,
+            Err(e) => return self.fail(format!("{place}: not valid JSON: {e}")),
+        };
+        match policy.evaluate(&ticket) {
+            Ok(decision) => {
+                let text = if pretty {
+                    serde_json::to_string_pretty(&decision)
+                } else {
+                    serde_json::to_string(&decision)
+                };
+                match writeln!(out, "{}", text.expect("decisions serialise")) {
+                    Ok(()) => self.decided += 1,
+                    Err(e) => self.fail(format!("{place}: cannot write the decision: {e}")),
+                }
+            }
+            Err(e) => self.fail(format!("{place}: {e}")),
+        }
+    }
+
+    fn fail(&mut self, message: String) {
+        self.failed += 1;
+        eprintln!("{message}");
+    }
+}
+
+fn eval(policy: &Path, tickets: &[PathBuf], pretty: bool) -> ExitCode {
+    let Some(policy) = load(policy) else {
+        return ExitCode::from(2);
+    };
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let mut tally = Tally::default();
+    if tickets.is_empty() {
+        for (n, line) in io::stdin().lock().lines().enumerate() {
+            let place = format!("line {}", n + 1);
+            match line {
+                Ok(line) if line.trim().is_empty() => {}
+                Ok(line) => tally.decide(&policy, &place, &line, &mut out, pretty),
+                Err(e) => tally.fail(format!("{place}: cannot read: {e}")),
+            }
+        }
+    } else {
+        for path in tickets {
+            let place = path.display().to_string();
+            match std::fs::read_to_string(path) {
+                Ok(text) => tally.decide(&policy, &place, &text, &mut out, pretty),
+                Err(e) => tally.fail(format!("{place}: cannot read: {e}")),
+            }
+        }
+    }
+    if let Err(e) = out.flush() {
+        tally.fail(format!("cannot write decisions: {e}"));
+    }
+    if tally.failed > 0 {
+        eprintln!(
+            "decided {} of {} tickets; {} failed",
+            tally.decided,
+            tally.decided + tally.failed,
+            tally.failed
+        );
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn explain(policy_path: &Path, ticket_path: &Path) -> ExitCode {
+    let Some(policy) = load(policy_path) else {
+        return ExitCode::from(2);
+    };
+    let ticket = match std::fs::read_to_string(ticket_path)
+        .map_err(|e| e.to_string())
+        .and_then(|t| {
+            serde_json::from_str::<serde_json::Value>(&t)
+                .map_err(|e| format!("not valid JSON: {e}"))
+        }) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("{}: {e}", ticket_path.display());
+            return ExitCode::FAILURE;
+        }
+    };
+    match policy.evaluate(&ticket) {
+        Ok(decision) => {
+            print!("{}", triage::explain(&policy, &decision));
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{}: {e}", ticket_path.display());
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,75 @@
+//! Phrase matching for transcripts (DG-10, EC-8): punctuation and white space are ignored,
+//! full-width or ASCII, and `XX` in a phrase stands for any short text.
+
+/// The longest text `XX` stands for, in characters: a department's name, a date.
+const WILDCARD_MAX: usize = 12;
+
+/// Whether a character is ignored when matching phrases.
+fn ignored(c: char) -> bool {
+    c.is_whitespace()
+        || c.is_ascii_punctuation()
+        || matches!(c as u32,
+            0x2000..=0x206F   // general punctuation: “ ” ‘ ’ … —
+            | 0x3000..=0x303F // CJK symbols and punctuation: 、。「」
+            | 0xFE30..=0xFE4F // CJK compatibility forms
+            | 0xFF01..=0xFF0F | 0xFF1A..=0xFF20 | 0xFF3B..=0xFF40 | 0xFF5B..=0xFF65)
+    // full-width ，！？：
+}
+
+fn normalize(text: &str) -> Vec<char> {
+    text.chars().filter(|c| !ignored(*c)).collect()
+}
+
+/// Whether `phrase` occurs in `text`, ignoring punctuation and spaces; `XX` in the phrase
+/// matches up to a dozen characters of anything.
+pub fn mentions(text: &str, phrase: &str) -> bool {
+    let text = normalize(text);
+    let parts: Vec<Vec<char>> = phrase.split("XX").map(normalize).collect();
+    (0..=text.len()).any(|start| matches_from(&text[start..], &parts))
+}
+
+/// Whether `parts` match at the very start of `text`, with a short gap between parts.
+fn matches_from(text: &[char], parts: &[Vec<char>]) -> bool {
+    let Some((first, rest)) = parts.split_first() else {
+        return true;
+    };
+    if !text.starts_with(first) {
+        return false;
+    }
+    let after = &text[first.len()..];
+    if rest.is_empty() {
+        return true;
+    }
+    (1..=WILDCARD_MAX.min(after.len())).any(|gap| matches_from(&after[gap..], rest))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mentions;
+
+    #[test]
+    fn punctuation_and_spaces_do_not_matter() {
+        let phrase = "这是规定,我有什么办法";
+        assert!(mentions("嗯，这是规定，我有什么办法。", phrase));
+        assert!(mentions("这是规定我有什么办法", phrase));
+        assert!(mentions("这是 规定 , 我有什么办法!", phrase));
+        assert!(!mentions("这是规定，你有什么办法", phrase));
+    }
+
+    #[test]
+    fn xx_stands_for_a_short_text() {
+        assert!(mentions("你到营业厅部门问问吧", "你到XX部门问问吧"));
+        assert!(mentions("你不是说要办理吗？", "你不是说XX吗"));
+        assert!(
+            !mentions("你不是说吗", "你不是说XX吗"),
+            "XX stands for at least one character"
+        );
+        assert!(
+            !mentions(
+                "你到一个非常非常非常非常非常远的部门问问吧",
+                "你到XX部门问问吧"
+            ),
+            "too long a gap"
+        );
+    }
+}

@@ -1,0 +1,232 @@
+//! The public facade: load a policy (with its imports), evaluate tickets.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::check::check;
+use crate::compile::{compile, Program};
+use crate::decision::Decision;
+use crate::diagnostic::{Diagnostic, Diagnostics, Severity};
+use crate::eval::{evaluate, CalendarError};
+use crate::source::{FileId, Source};
+use crate::syntax::{ast, parse};
+use crate::ticket::{load, ticket_id, TicketError};
+
+/// A checked, compiled policy. Cheap to clone and safe to share between threads.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    program: Arc<Program>,
+    warnings: Arc<[Diagnostic]>,
+    origin: Option<PathBuf>,
+}
+
+/// Why a ticket could not be decided.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EvalError {
+    /// The ticket does not match the policy's schema.
+    #[error(transparent)]
+    Ticket(#[from] TicketError),
+    /// A deadline needs a date outside a calendar's validity.
+    #[error(transparent)]
+    Calendar(#[from] CalendarError),
+    /// A typed ticket could not be turned into JSON.
+    #[error("{ticket}: cannot read the ticket: {message}")]
+    Serialize {
+        /// What the ticket was called, if known.
+        ticket: String,
+        /// serde's message.
+        message: String,
+    },
+}
+
+impl EvalError {
+    /// The id of the ticket the error is about, when known.
+    pub fn ticket(&self) -> Option<&str> {
+        match self {
+            EvalError::Ticket(t) => t.ticket.as_deref(),
+            EvalError::Calendar(c) => Some(&c.ticket),
+            EvalError::Serialize { .. } => None,
+        }
+    }
+}
+
+impl Policy {
+    /// Load, check and compile a policy file and the files it imports.
+    pub fn from_file(path: impl AsRef<Path>) -> Result<Policy, Diagnostics> {
+        let path = path.as_ref();
+        let mut loader = Loader::default();
+        loader.load_path(path, None);
+        let mut policy = loader.finish()?;
+        policy.origin = Some(path.to_path_buf());
+        Ok(policy)
+    }
+
+    /// Load a policy from text named `name`; imports resolve against `base_dir`.
+    pub fn from_source(name: &str, text: &str, base_dir: &Path) -> Result<Policy, Diagnostics> {
+        let mut loader = Loader::default();
+        loader.load_text(name, text, base_dir);
+        loader.finish()
+    }
+
+    /// The policy's name.
+    pub fn name(&self) -> &str {
+        &self.program.model.name
+    }
+
+    /// The policy's label for people, if it has one.
+    pub fn label(&self) -> Option<&str> {
+        self.program.model.label.as_deref()
+    }
+
+    /// The file it was loaded from, if any.
+    pub fn origin(&self) -> Option<&Path> {
+        self.origin.as_deref()
+    }
+
+    /// Warnings found while checking (errors prevent loading).
+    pub fn warnings(&self) -> &[Diagnostic] {
+        &self.warnings
+    }
+
+    /// Decide a ticket given as JSON.
+    pub fn evaluate(&self, ticket: &serde_json::Value) -> Result<Decision, EvalError> {
+        let slots = load(&self.program.model, ticket)?;
+        Ok(evaluate(&self.program, &slots)?)
+    }
+
+    /// Decide a ticket of any type that serialises to the ticket JSON.
+    pub fn evaluate_typed<T: Serialize>(&self, ticket: &T) -> Result<Decision, EvalError> {
+        let json = serde_json::to_value(ticket).map_err(|e| EvalError::Serialize {
+            ticket: "ticket".into(),
+            message: e.to_string(),
+        })?;
+        self.evaluate(&json)
+    }
+
+    pub(crate) fn program(&self) -> &Program {
+        &self.program
+    }
+
+    /// The id of a JSON ticket, for messages about tickets that could not be read.
+    pub fn ticket_id(ticket: &serde_json::Value) -> Option<String> {
+        ticket_id(ticket)
+    }
+}
+
+impl FromStr for Policy {
+    type Err = Diagnostics;
+
+    /// Load a policy from text; imports resolve against the current directory.
+    fn from_str(text: &str) -> Result<Policy, Diagnostics> {
+        Policy::from_source("<policy>", text, Path::new("."))
+    }
+}
+
+/// Check one rule file (a policy or a calendar file) and return every diagnostic.
+pub fn check_file(path: impl AsRef<Path>) -> Vec<Diagnostic> {
+    let mut loader = Loader::default();
+    loader.load_path(path.as_ref(), None);
+    loader.diagnose().1
+}
+
+/// Reads files and their imports, parses each once, and attaches sources to diagnostics.
+#[derive(Default)]
+struct Loader {
+    sources: Vec<Arc<Source>>,
+    files: Vec<ast::File>,
+    by_path: HashMap<PathBuf, FileId>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl Loader {
+    fn load_path(&mut self, path: &Path, imported_at: Option<Diagnostic>) -> Option<FileId> {
+        let key = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+        if let Some(&id) = self.by_path.get(&key) {
+            return Some(id);
+        }
+        match std::fs::read_to_string(path) {
+            Ok(text) => {
+                let base = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+                let id = self.load_text(&path.display().to_string(), &text, &base);
+                self.by_path.insert(key, id);
+                Some(id)
+            }
+            Err(e) => {
+                let d = imported_at.unwrap_or_else(|| Diagnostic::error("io", ""));
+                self.diagnostics
+                    .push(d.with_message(format!("cannot read `{}`: {e}", path.display())));
+                None
+            }
+        }
+    }
+
+    fn load_text(&mut self, name: &str, text: &str, base: &Path) -> FileId {
+        let id = self.sources.len() as FileId;
+        let source = Arc::new(Source::new(name, text));
+        self.sources.push(source.clone());
+        let file = match parse(text, id) {
+            Ok(file) => file,
+            Err(errors) => {
+                self.diagnostics
+                    .extend(errors.into_iter().map(|d| d.in_source(source.clone())));
+                ast::File::default()
+            }
+        };
+        let imports = file.imports.clone();
+        self.files.push(file);
+        for import in imports {
+            let at = Diagnostic::error("import", "")
+                .label(import.span, "imported here")
+                .help("import paths are relative to the importing file")
+                .in_source(source.clone());
+            self.load_path(&base.join(&import.node), Some(at));
+        }
+        id
+    }
+
+    /// Check what was loaded: the model (if error-free) and every diagnostic.
+    fn diagnose(mut self) -> (Option<crate::model::Model>, Vec<Diagnostic>) {
+        if self.files.is_empty()
+            || self
+                .diagnostics
+                .iter()
+                .any(|d| d.severity() == Severity::Error)
+        {
+            return (None, self.diagnostics);
+        }
+        let checked = check(&self.files, 0);
+        let sources = &self.sources;
+        self.diagnostics.extend(
+            checked
+                .diagnostics
+                .into_iter()
+                .map(|d| match d.primary_file() {
+                    Some(file) if !d.has_source() => d.in_source(sources[file as usize].clone()),
+                    _ => d,
+                }),
+        );
+        (checked.model, self.diagnostics)
+    }
+
+    fn finish(self) -> Result<Policy, Diagnostics> {
+        let (model, diagnostics) = self.diagnose();
+        let (errors, warnings): (Vec<_>, Vec<_>) = diagnostics
+            .into_iter()
+            .partition(|d| d.severity() == Severity::Error);
+        match model {
+            Some(model) if errors.is_empty() && !model.name.is_empty() => {
+                Ok(Policy { program: Arc::new(compile(model)), warnings: warnings.into(), origin: None })
+            }
+            Some(_) if errors.is_empty() => Err(Diagnostics(vec![Diagnostic::error(
+                "missing_policy",
+                "this file declares no policy",
+            )
+            .help("a policy file starts with `policy name \"label\"`; calendar files are imported by policies")])),
+            _ => Err(Diagnostics(errors.into_iter().chain(warnings).collect())),
+        }
+    }
+}

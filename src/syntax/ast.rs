@@ -1,0 +1,328 @@
+//! The syntax tree of a rule file, with a span on everything a diagnostic may point at.
+//!
+//! Nothing here is resolved: names are still text and types are still what was written.
+//! The checker turns this into the resolved form of [`crate::check`].
+
+use crate::source::{Span, Spanned};
+
+/// A whole `.triage` file.
+#[derive(Debug, Clone, Default)]
+pub struct File {
+    pub policy: Vec<PolicyHeader>,
+    pub imports: Vec<Spanned<String>>,
+    pub calendars: Vec<CalendarDecl>,
+    pub schemas: Vec<Schema>,
+    pub grades: Vec<GradesDecl>,
+    pub roles: Vec<Named>,
+    pub actions: Vec<Named>,
+    pub lets: Vec<LetDecl>,
+    pub rules: Vec<RuleDecl>,
+    pub exemptions: Vec<Exemption>,
+    pub tests: Vec<Test>,
+}
+
+/// `policy name "label"` with its settings.
+#[derive(Debug, Clone)]
+pub struct PolicyHeader {
+    pub name: Spanned<String>,
+    pub label: Option<String>,
+    pub zone: Option<Spanned<String>>,
+    pub default_calendar: Option<Spanned<String>>,
+}
+
+/// A declared name with an optional human label (`legal "法务"`).
+#[derive(Debug, Clone)]
+pub struct Named {
+    pub name: Spanned<String>,
+    pub label: Option<String>,
+}
+
+/// A clock time of day in minutes since midnight; `24:00` is 1440.
+pub type Minute = u32;
+
+/// A working period or window, `09:00-12:00`; it crosses midnight when `end <= start`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Period {
+    pub start: Minute,
+    pub end: Minute,
+    pub span: Span,
+}
+
+/// `calendar name extends base "label"` and its items.
+#[derive(Debug, Clone)]
+pub struct CalendarDecl {
+    pub name: Spanned<String>,
+    pub extends: Option<Spanned<String>>,
+    pub label: Option<String>,
+    pub items: Vec<CalendarItem>,
+}
+
+/// One line of a calendar.
+#[derive(Debug, Clone)]
+pub enum CalendarItem {
+    Zone(Spanned<String>),
+    Valid {
+        from: Spanned<i32>,
+        to: Spanned<i32>,
+    },
+    /// Weekly hours: weekdays numbered from Monday = 0.
+    Hours {
+        days: Spanned<Vec<u32>>,
+        periods: Vec<Period>,
+    },
+    MakeupHours(Vec<Period>),
+    MakeupOff(Span),
+    Holiday {
+        from: Spanned<chrono::NaiveDate>,
+        to: Spanned<chrono::NaiveDate>,
+        label: Option<String>,
+    },
+    Workday {
+        date: Spanned<chrono::NaiveDate>,
+        label: Option<String>,
+        periods: Option<Vec<Period>>,
+    },
+    Off {
+        from: Spanned<chrono::NaiveDate>,
+        to: Spanned<chrono::NaiveDate>,
+        label: Option<String>,
+    },
+    Special {
+        date: Spanned<chrono::NaiveDate>,
+        periods: Vec<Period>,
+        label: Option<String>,
+    },
+    Window {
+        name: Spanned<String>,
+        label: Option<String>,
+        periods: Vec<Period>,
+    },
+}
+
+/// `ticket` or `record` and its fields.
+#[derive(Debug, Clone)]
+pub struct Schema {
+    pub keyword: Span,
+    pub fields: Vec<FieldDecl>,
+}
+
+/// `customer.tier (normal, vip) "客户级别"`.
+#[derive(Debug, Clone)]
+pub struct FieldDecl {
+    pub path: Spanned<String>,
+    pub ty: Spanned<TypeExpr>,
+    pub label: Option<String>,
+}
+
+/// A field type as written.
+#[derive(Debug, Clone)]
+pub struct TypeExpr {
+    pub optional: bool,
+    pub base: BaseType,
+}
+
+/// The type without `optional`.
+#[derive(Debug, Clone)]
+pub enum BaseType {
+    Bool,
+    Int,
+    Decimal,
+    Text,
+    Time,
+    Duration,
+    Enum(Vec<Named>),
+    SetOfEnum(Vec<Named>),
+    SetOfText,
+}
+
+/// `grades I > II > III, default III`.
+#[derive(Debug, Clone)]
+pub struct GradesDecl {
+    pub span: Span,
+    pub grades: Vec<Named>,
+    pub default: Option<Spanned<String>>,
+}
+
+/// `let name = expr`.
+#[derive(Debug, Clone)]
+pub struct LetDecl {
+    pub name: Spanned<String>,
+    pub expr: Expr,
+}
+
+/// `rule name [AS-4] "label" when … statements`.
+#[derive(Debug, Clone)]
+pub struct RuleDecl {
+    pub name: Spanned<String>,
+    pub clauses: Vec<String>,
+    pub label: Option<String>,
+    pub condition: Option<Expr>,
+    pub statements: Vec<Statement>,
+}
+
+/// One statement inside a rule.
+#[derive(Debug, Clone)]
+pub enum Statement {
+    Grade(Spanned<String>),
+    Route {
+        roles: Vec<Spanned<String>>,
+        guard: Option<Expr>,
+    },
+    Action {
+        actions: Vec<Spanned<String>>,
+        guard: Option<Expr>,
+    },
+    Deadline {
+        name: Spanned<String>,
+        expr: Expr,
+        warnings: Vec<Warning>,
+        guard: Option<Expr>,
+    },
+    Value {
+        name: Spanned<String>,
+        expr: Expr,
+        guard: Option<Expr>,
+    },
+}
+
+/// An early warning on a deadline.
+#[derive(Debug, Clone)]
+pub enum Warning {
+    /// `warn at 75%`: that share of the allowed time has passed.
+    At(Spanned<rust_decimal::Decimal>),
+    /// `warn 2 h before`.
+    Before(Spanned<Duration>),
+}
+
+/// `exempt name [DG-9] from a, b when … because "…"`.
+#[derive(Debug, Clone)]
+pub struct Exemption {
+    pub name: Spanned<String>,
+    pub clauses: Vec<String>,
+    pub label: Option<String>,
+    pub actions: Vec<Spanned<String>>,
+    pub condition: Expr,
+    pub because: String,
+}
+
+/// `test "name" [AS-4] given … expect …`.
+#[derive(Debug, Clone)]
+pub struct Test {
+    pub name: Spanned<String>,
+    pub clauses: Vec<String>,
+    pub base: Option<Spanned<String>>,
+    pub given: Vec<(Spanned<String>, Expr)>,
+    pub expect: Vec<Spanned<Expectation>>,
+}
+
+/// One expectation of a policy test.
+#[derive(Debug, Clone)]
+pub enum Expectation {
+    Grade(Option<Spanned<String>>),
+    RouteIs(Vec<Spanned<String>>),
+    RouteStartsWith(Spanned<String>),
+    RouteHas(Spanned<String>),
+    RouteLacks(Spanned<String>),
+    Action(Spanned<String>, bool),
+    Exempt(Spanned<String>, bool),
+    Deadline(Spanned<String>, Option<Spanned<String>>),
+    Warning(Spanned<String>, Spanned<String>),
+    Value(Spanned<String>, Option<Expr>),
+}
+
+/// A duration as written: `5 working days`, optionally `of calendar`.
+#[derive(Debug, Clone)]
+pub struct Duration {
+    pub amount: rust_decimal::Decimal,
+    pub unit: DurationUnit,
+    pub calendar: Option<Spanned<String>>,
+}
+
+/// The units of `domain.md` §2.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DurationUnit {
+    Minutes,
+    Hours,
+    Days,
+    WorkingMinutes,
+    WorkingHours,
+    WorkingDays,
+}
+
+/// An expression with its span.
+pub type Expr = Spanned<ExprKind>;
+
+/// The shapes of expressions.
+#[derive(Debug, Clone)]
+pub enum ExprKind {
+    Bool(bool),
+    Number(rust_decimal::Decimal, bool),
+    Text(String),
+    /// A date-time literal, kept as written until the checker knows the zone.
+    Time(String),
+    Duration(Duration),
+    /// `{vip, gotone}` or `{"a", "b"}`.
+    Set(Vec<Spanned<SetElement>>),
+    /// A dotted name: a field, a `let`, or (in context) an enum value or grade.
+    Path(String),
+    Grade,
+    Not(Box<Expr>),
+    And(Vec<Expr>),
+    Or(Vec<Expr>),
+    Negate(Box<Expr>),
+    Binary(BinaryOp, Box<Expr>, Box<Expr>),
+    Compare(CompareOp, Box<Expr>, Box<Expr>),
+    /// `x in s`, `x not in s`.
+    In(Box<Expr>, Box<Expr>, bool),
+    /// `s has x`, `s lacks x`.
+    Has(Box<Expr>, Box<Expr>, bool),
+    Contains(Box<Expr>, Box<Expr>),
+    Mentions(Box<Expr>, Box<Expr>),
+    IsSet(Box<Expr>, bool),
+    InWorkingHours(Box<Expr>, Option<Spanned<String>>),
+    InWindow(Box<Expr>, Spanned<String>),
+    WindowFrom(Spanned<String>, Box<Expr>),
+    WindowEnd(Spanned<String>, Box<Expr>),
+    SameDay(Box<Expr>),
+    Call(Spanned<String>, Vec<Expr>),
+}
+
+/// An element of a set literal.
+#[derive(Debug, Clone)]
+pub enum SetElement {
+    Name(String),
+    Text(String),
+}
+
+/// Arithmetic operators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BinaryOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+}
+
+/// Comparison operators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CompareOp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+impl std::fmt::Display for CompareOp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            CompareOp::Eq => "=",
+            CompareOp::Ne => "!=",
+            CompareOp::Lt => "<",
+            CompareOp::Le => "<=",
+            CompareOp::Gt => ">",
+            CompareOp::Ge => ">=",
+        })
+    }
+}

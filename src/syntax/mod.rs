@@ -1,0 +1,6 @@
+//! Stage 1, parse: text → [`ast::File`]. Pest stays inside this module.
+
+pub mod ast;
+mod parser;
+
+pub use parser::parse;

@@ -1,0 +1,1089 @@
+//! Lowers pest's parse tree into our own spanned syntax tree, and turns pest's errors into
+//! diagnostics worded for a policy owner.
+
+use std::str::FromStr;
+
+use chrono::NaiveDate;
+use pest::iterators::Pair;
+use pest::Parser as _;
+use rust_decimal::Decimal;
+
+use super::ast::*;
+use crate::diagnostic::Diagnostic;
+use crate::source::{FileId, Span, Spanned};
+
+#[derive(pest_derive::Parser)]
+#[grammar = "../grammar/triage.pest"]
+struct Grammar;
+
+// Rebuild when the grammar changes: pest_derive alone does not tell cargo about the file.
+const _GRAMMAR: &str = include_str!("../../grammar/triage.pest");
+
+/// Words that start a top-level item; after a syntax error, parsing resumes at the next
+/// line that starts with one of them, so one run reports the errors of every item.
+const ITEM_KEYWORDS: &[&str] = &[
+    "policy", "import", "calendar", "ticket", "record", "grades", "roles", "actions", "let",
+    "rule", "exempt", "test",
+];
+
+/// Parse a whole file. On failure, returns a diagnostic for every item that failed.
+pub fn parse(text: &str, file: FileId) -> Result<File, Vec<Diagnostic>> {
+    let mut out = File::default();
+    let mut errors = Vec::new();
+    let mut start = 0;
+    while start < text.len() {
+        let rest = &text[start..];
+        let lowerer = Lowerer {
+            file,
+            offset: start,
+        };
+        match Grammar::parse(Rule::file, rest) {
+            Ok(mut pairs) => {
+                let root = pairs.next().expect("the file rule always yields a pair");
+                if let Err(e) = lowerer.file(root, &mut out) {
+                    errors.extend(e);
+                }
+                break;
+            }
+            Err(e) => {
+                let (diagnostic, at) = syntax_error(&e, file, start, text);
+                errors.push(diagnostic);
+                // Resume at the next item after the failing one; items before it parsed
+                // fine and are parsed again from the start only if no error came earlier.
+                match next_item_start(text, at) {
+                    Some(next) => start = next,
+                    None => break,
+                }
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
+/// The byte offset of the first line after `at` that starts (unindented) with an item keyword.
+fn next_item_start(text: &str, at: usize) -> Option<usize> {
+    let mut offset = text[at..].find('\n')? + at + 1;
+    loop {
+        let line = &text[offset..];
+        let word: String = line
+            .chars()
+            .take_while(|c| c.is_ascii_alphabetic())
+            .collect();
+        if ITEM_KEYWORDS.contains(&word.as_str()) {
+            return Some(offset);
+        }
+        offset += line.find('\n')? + 1;
+    }
+}
+
+fn syntax_error(
+    e: &pest::error::Error<Rule>,
+    file: FileId,
+    offset: usize,
+    text: &str,
+) -> (Diagnostic, usize) {
+    let at = offset
+        + match e.location {
+            pest::error::InputLocation::Pos(p) => p,
+            pest::error::InputLocation::Span((s, _)) => s,
+        };
+    let found = text[at..].chars().next();
+    let end = at + found.map_or(0, char::len_utf8);
+    let found_words = match found {
+        None => "the end of the file".to_string(),
+        Some('\n') | Some('\r') => "the end of the line".to_string(),
+        Some(_) => {
+            let token: String = text[at..]
+                .chars()
+                .take_while(|c| !c.is_whitespace())
+                .take(20)
+                .collect();
+            format!("`{token}`")
+        }
+    };
+    let expected = match &e.variant {
+        pest::error::ErrorVariant::ParsingError { positives, .. } => {
+            let mut words: Vec<&str> = positives.iter().map(|r| describe(*r)).collect();
+            words.sort_unstable();
+            words.dedup();
+            words
+        }
+        pest::error::ErrorVariant::CustomError { .. } => Vec::new(),
+    };
+    let message = if expected.is_empty() {
+        format!("unexpected {found_words}")
+    } else {
+        format!("expected {}, found {found_words}", one_of(&expected))
+    };
+    let diagnostic = Diagnostic::error("syntax", message)
+        .label(Span::new(file, at, end), "here")
+        .help(syntax_help(&expected));
+    (diagnostic, at)
+}
+
+fn one_of(words: &[&str]) -> String {
+    match words {
+        [] => String::new(),
+        [one] => one.to_string(),
+        [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
+    }
+}
+
+fn syntax_help(expected: &[&str]) -> String {
+    if expected.iter().any(|w| w.contains("a new item")) {
+        "each item starts with `policy`, `calendar`, `ticket`, `grades`, `roles`, `actions`, `let`, `rule`, `exempt` or `test`".into()
+    } else if expected.iter().any(|w| w.contains("a name")) {
+        "names are ASCII letters, digits and `_`, starting with a letter, and may not be a keyword such as `rule` or `when`".into()
+    } else {
+        "see the language tour in README.md for the shape of each item".into()
+    }
+}
+
+/// What a grammar rule is, in a policy owner's words.
+fn describe(r: Rule) -> &'static str {
+    match r {
+        Rule::EOI
+        | Rule::policy
+        | Rule::import
+        | Rule::calendar
+        | Rule::schema
+        | Rule::grades
+        | Rule::roles
+        | Rule::actions
+        | Rule::let_decl
+        | Rule::rule_decl
+        | Rule::exemption
+        | Rule::test => "a new item",
+        Rule::name | Rule::named | Rule::name_list => "a name",
+        Rule::path | Rule::field => "a field name",
+        Rule::label | Rule::string => "a quoted text",
+        Rule::number => "a number",
+        Rule::percent => "a percentage such as `75%`",
+        Rule::year => "a year such as `2024`",
+        Rule::date => "a date such as `2024-05-10`",
+        Rule::clock => "a time of day such as `09:00`",
+        Rule::period | Rule::periods => "a period such as `09:00-18:00`",
+        Rule::day_spec | Rule::day_range | Rule::weekday => "weekdays such as `mon-fri`",
+        Rule::datetime => "a date and time such as `2024-05-10 10:30`",
+        Rule::zone_name => "a time zone such as `Asia/Shanghai`",
+        Rule::clause_id | Rule::clauses => "a clause reference such as `[AS-4]`",
+        Rule::field_type | Rule::scalar_type | Rule::enum_type | Rule::set_type => {
+            "a type (`bool`, `int`, `decimal`, `text`, `time`, `duration`, `(a, b)` or `set of …`)"
+        }
+        Rule::statement
+        | Rule::grade_stmt
+        | Rule::route_stmt
+        | Rule::action_stmt
+        | Rule::deadline_stmt
+        | Rule::value_stmt => {
+            "a rule statement (`grade`, `route`, `action`, `deadline` or `value`)"
+        }
+        Rule::condition | Rule::when_kw => "`when`",
+        Rule::warnings | Rule::warning => "a warning such as `warn at 75%` or `warn 2 h before`",
+        Rule::expr
+        | Rule::disjunction
+        | Rule::conjunction
+        | Rule::negation
+        | Rule::comparison
+        | Rule::sum
+        | Rule::product
+        | Rule::unary
+        | Rule::primary => "a value or condition",
+        Rule::compare_op | Rule::compare => "a comparison such as `=` or `>=`",
+        Rule::add_op | Rule::mul_op => "an arithmetic operator",
+        Rule::duration | Rule::duration_unit | Rule::working_unit | Rule::clock_unit => {
+            "a duration such as `2 h` or `5 working days`"
+        }
+        Rule::expect | Rule::expectation => "an expectation such as `grade I` or `action revisit`",
+        Rule::given | Rule::assignment => "`given field = value`",
+        Rule::or_kw => "`or`",
+        Rule::and_kw => "`and`",
+        Rule::because_kw => "`because \"reason\"`",
+        Rule::from_kw => "`from`",
+        Rule::of_kw => "`of`",
+        Rule::to_kw => "`to`",
+        Rule::in_kw => "`in`",
+        Rule::hours_kw => "`hours`",
+        Rule::days_kw => "`days`",
+        Rule::default_kw => "`default`",
+        Rule::calendar_kw => "`calendar`",
+        Rule::extends_kw => "`extends`",
+        Rule::expect_kw => "`expect`",
+        Rule::given_kw => "`given`",
+        Rule::is_kw | Rule::is_not | Rule::is_set | Rule::is_missing => "`is`",
+        Rule::set_kw => "`set`",
+        Rule::as_kw => "`as`",
+        Rule::at_kw => "`at`",
+        Rule::before_kw => "`before`",
+        Rule::with_kw => "`with`",
+        _ => "more input",
+    }
+}
+
+struct Lowerer {
+    file: FileId,
+    offset: usize,
+}
+
+type Lowered<T> = Result<T, Vec<Diagnostic>>;
+
+impl Lowerer {
+    fn span(&self, pair: &Pair<Rule>) -> Span {
+        let s = pair.as_span();
+        Span::new(self.file, self.offset + s.start(), self.offset + s.end())
+    }
+
+    fn spanned(&self, pair: &Pair<Rule>) -> Spanned<String> {
+        Spanned::new(pair.as_str().to_string(), self.span(pair))
+    }
+
+    fn invalid(&self, pair: &Pair<Rule>, message: String, help: &str) -> Vec<Diagnostic> {
+        vec![Diagnostic::error("invalid_literal", message)
+            .label(self.span(pair), "here")
+            .help(help)]
+    }
+
+    fn file(&self, root: Pair<Rule>, out: &mut File) -> Lowered<()> {
+        let mut errors = Vec::new();
+        for item in root.into_inner() {
+            let result = match item.as_rule() {
+                Rule::policy => self.policy(item).map(|p| out.policy.push(p)),
+                Rule::import => {
+                    let s = item.into_inner().nth(1).expect("import has a string");
+                    Ok(out
+                        .imports
+                        .push(Spanned::new(string_value(&s), self.span(&s))))
+                }
+                Rule::calendar => self.calendar(item).map(|c| out.calendars.push(c)),
+                Rule::schema => self.schema(item).map(|s| out.schemas.push(s)),
+                Rule::grades => Ok(out.grades.push(self.grades(item))),
+                Rule::roles => Ok(out
+                    .roles
+                    .extend(item.into_inner().skip(1).map(|p| self.named(p)))),
+                Rule::actions => Ok(out
+                    .actions
+                    .extend(item.into_inner().skip(1).map(|p| self.named(p)))),
+                Rule::let_decl => self.let_decl(item).map(|l| out.lets.push(l)),
+                Rule::rule_decl => self.rule(item).map(|r| out.rules.push(r)),
+                Rule::exemption => self.exemption(item).map(|e| out.exemptions.push(e)),
+                Rule::test => self.test(item).map(|t| out.tests.push(t)),
+                Rule::EOI => Ok(()),
+                other => unreachable!("not an item: {other:?}"),
+            };
+            if let Err(e) = result {
+                errors.extend(e);
+            }
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
+    }
+
+    fn named(&self, pair: Pair<Rule>) -> Named {
+        let mut inner = pair.into_inner();
+        let name = self.spanned(&inner.next().expect("named has a name"));
+        let label = inner.next().map(|l| label_value(&l));
+        Named { name, label }
+    }
+
+    fn policy(&self, pair: Pair<Rule>) -> Lowered<PolicyHeader> {
+        let mut inner = pair.into_inner().skip(1);
+        let name = self.spanned(&inner.next().expect("policy has a name"));
+        let mut header = PolicyHeader {
+            name,
+            label: None,
+            zone: None,
+            default_calendar: None,
+        };
+        for p in inner {
+            match p.as_rule() {
+                Rule::label => header.label = Some(label_value(&p)),
+                Rule::zone => {
+                    header.zone = Some(self.spanned(&p.into_inner().nth(1).expect("zone name")))
+                }
+                Rule::default_calendar => {
+                    header.default_calendar =
+                        Some(self.spanned(&p.into_inner().nth(2).expect("calendar name")))
+                }
+                other => unreachable!("policy setting {other:?}"),
+            }
+        }
+        Ok(header)
+    }
+
+    fn calendar(&self, pair: Pair<Rule>) -> Lowered<CalendarDecl> {
+        let mut inner = pair.into_inner().skip(1).peekable();
+        let name = self.spanned(&inner.next().expect("calendar has a name"));
+        let mut decl = CalendarDecl {
+            name,
+            extends: None,
+            label: None,
+            items: Vec::new(),
+        };
+        let mut errors = Vec::new();
+        while let Some(p) = inner.next() {
+            let item = match p.as_rule() {
+                Rule::extends_kw => {
+                    decl.extends = Some(self.spanned(&inner.next().expect("extends has a name")));
+                    continue;
+                }
+                Rule::label => {
+                    decl.label = Some(label_value(&p));
+                    continue;
+                }
+                _ => self.calendar_item(p),
+            };
+            match item {
+                Ok(item) => decl.items.push(item),
+                Err(e) => errors.extend(e),
+            }
+        }
+        if errors.is_empty() {
+            Ok(decl)
+        } else {
+            Err(errors)
+        }
+    }
+
+    fn calendar_item(&self, pair: Pair<Rule>) -> Lowered<CalendarItem> {
+        let kind = pair.as_rule();
+        let span = self.span(&pair);
+        let mut inner = pair.into_inner().filter(|p| !is_keyword(p.as_rule()));
+        Ok(match kind {
+            Rule::zone => CalendarItem::Zone(self.spanned(&inner.next().expect("zone name"))),
+            Rule::valid => {
+                let from = self.year(&inner.next().expect("valid has a year"))?;
+                let to = match inner.next() {
+                    Some(p) => self.year(&p)?,
+                    None => from.clone(),
+                };
+                CalendarItem::Valid { from, to }
+            }
+            Rule::weekly_hours => {
+                let days = self.day_spec(inner.next().expect("hours has days"))?;
+                let periods = self.periods(inner.next().expect("hours has periods"))?;
+                CalendarItem::Hours { days, periods }
+            }
+            Rule::makeup_hours => {
+                CalendarItem::MakeupHours(self.periods(inner.next().expect("periods"))?)
+            }
+            Rule::makeup_off => CalendarItem::MakeupOff(span),
+            Rule::holiday | Rule::day_off => {
+                let from = self.date(&inner.next().expect("a date"))?;
+                let mut to = from.clone();
+                let mut label = None;
+                for p in inner {
+                    match p.as_rule() {
+                        Rule::date => to = self.date(&p)?,
+                        _ => label = Some(label_value(&p)),
+                    }
+                }
+                if to.node < from.node {
+                    return Err(vec![Diagnostic::error(
+                        "invalid_literal",
+                        "a date range must not end before it starts",
+                    )
+                    .label(from.span.to(to.span), "this range runs backwards")
+                    .help(
+                        "write the earlier date first: `holiday 2024-10-01 to 2024-10-07`",
+                    )]);
+                }
+                if kind == Rule::holiday {
+                    CalendarItem::Holiday { from, to, label }
+                } else {
+                    CalendarItem::Off { from, to, label }
+                }
+            }
+            Rule::workday => {
+                let date = self.date(&inner.next().expect("a date"))?;
+                let mut label = None;
+                let mut periods = None;
+                for p in inner {
+                    match p.as_rule() {
+                        Rule::label => label = Some(label_value(&p)),
+                        _ => periods = Some(self.periods(p)?),
+                    }
+                }
+                CalendarItem::Workday {
+                    date,
+                    label,
+                    periods,
+                }
+            }
+            Rule::special_day => {
+                let date = self.date(&inner.next().expect("a date"))?;
+                let periods = self.periods(inner.next().expect("periods"))?;
+                let label = inner.next().map(|l| label_value(&l));
+                CalendarItem::Special {
+                    date,
+                    periods,
+                    label,
+                }
+            }
+            Rule::window => {
+                let name = self.spanned(&inner.next().expect("window name"));
+                let mut label = None;
+                let mut periods = Vec::new();
+                for p in inner {
+                    match p.as_rule() {
+                        Rule::label => label = Some(label_value(&p)),
+                        _ => periods = self.periods(p)?,
+                    }
+                }
+                CalendarItem::Window {
+                    name,
+                    label,
+                    periods,
+                }
+            }
+            other => unreachable!("calendar item {other:?}"),
+        })
+    }
+
+    fn year(&self, pair: &Pair<Rule>) -> Lowered<Spanned<i32>> {
+        let year = pair.as_str().parse().expect("four digits");
+        Ok(Spanned::new(year, self.span(pair)))
+    }
+
+    fn date(&self, pair: &Pair<Rule>) -> Lowered<Spanned<NaiveDate>> {
+        match NaiveDate::parse_from_str(pair.as_str(), "%Y-%m-%d") {
+            Ok(d) => Ok(Spanned::new(d, self.span(pair))),
+            Err(_) => Err(self.invalid(
+                pair,
+                format!("`{}` is not a date in the calendar", pair.as_str()),
+                "write dates as year-month-day, e.g. `2024-02-29`",
+            )),
+        }
+    }
+
+    fn day_spec(&self, pair: Pair<Rule>) -> Lowered<Spanned<Vec<u32>>> {
+        let span = self.span(&pair);
+        let mut days = Vec::new();
+        for range in pair.into_inner() {
+            let range_span = self.span(&range);
+            let ends: Vec<u32> = range
+                .into_inner()
+                .map(|d| weekday_number(d.as_str()))
+                .collect();
+            let (first, last) = (ends[0], *ends.last().expect("a weekday"));
+            if last < first {
+                return Err(vec![Diagnostic::error(
+                    "invalid_literal",
+                    "a weekday range must run from Monday towards Sunday",
+                )
+                .label(range_span, "this range runs backwards")
+                .help("write `mon-fri`, or list days apart: `sat, sun`")]);
+            }
+            days.extend(first..=last);
+        }
+        days.sort_unstable();
+        days.dedup();
+        Ok(Spanned::new(days, span))
+    }
+
+    fn periods(&self, pair: Pair<Rule>) -> Lowered<Vec<Period>> {
+        pair.into_inner().map(|p| self.period(p)).collect()
+    }
+
+    fn period(&self, pair: Pair<Rule>) -> Lowered<Period> {
+        let span = self.span(&pair);
+        let mut clocks = pair.into_inner();
+        let start = self.clock(&clocks.next().expect("a start"))?;
+        let end = self.clock(&clocks.next().expect("an end"))?;
+        if start == 24 * 60 {
+            return Err(vec![Diagnostic::error(
+                "invalid_literal",
+                "a period cannot start at `24:00`",
+            )
+            .label(span, "here")
+            .help("a period that starts at midnight starts at `00:00`")]);
+        }
+        if start == end {
+            return Err(vec![Diagnostic::error(
+                "invalid_literal",
+                "a period must not be empty",
+            )
+            .label(span, "starts and ends at the same time")
+            .help(
+                "a period such as `22:00-02:00` crosses midnight; `00:00-24:00` is the whole day",
+            )]);
+        }
+        Ok(Period { start, end, span })
+    }
+
+    fn clock(&self, pair: &Pair<Rule>) -> Lowered<Minute> {
+        let (h, m) = pair.as_str().split_once(':').expect("hh:mm");
+        let (h, m): (u32, u32) = (h.parse().expect("digits"), m.parse().expect("digits"));
+        if m >= 60 || h > 24 || (h == 24 && m > 0) {
+            return Err(self.invalid(
+                pair,
+                format!("`{}` is not a time of day", pair.as_str()),
+                "times run from `00:00` to `24:00`",
+            ));
+        }
+        Ok(h * 60 + m)
+    }
+
+    fn schema(&self, pair: Pair<Rule>) -> Lowered<Schema> {
+        let mut inner = pair.into_inner();
+        let keyword = self.span(&inner.next().expect("ticket or record"));
+        let fields = inner
+            .map(|f| {
+                let mut parts = f.into_inner();
+                let path = self.spanned(&parts.next().expect("a path"));
+                let ty_pair = parts.next().expect("a type");
+                let ty = Spanned::new(self.field_type(ty_pair.clone()), self.span(&ty_pair));
+                let label = parts.next().map(|l| label_value(&l));
+                FieldDecl { path, ty, label }
+            })
+            .collect();
+        Ok(Schema { keyword, fields })
+    }
+
+    fn field_type(&self, pair: Pair<Rule>) -> TypeExpr {
+        let mut optional = false;
+        let mut base = BaseType::Bool;
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                Rule::optional_kw => optional = true,
+                Rule::scalar_type => {
+                    base = match p.into_inner().next().expect("a scalar").as_rule() {
+                        Rule::bool_kw => BaseType::Bool,
+                        Rule::int_kw => BaseType::Int,
+                        Rule::decimal_kw => BaseType::Decimal,
+                        Rule::text_kw => BaseType::Text,
+                        Rule::time_kw => BaseType::Time,
+                        _ => BaseType::Duration,
+                    }
+                }
+                Rule::enum_type => {
+                    base = BaseType::Enum(p.into_inner().map(|n| self.named(n)).collect())
+                }
+                Rule::set_type => {
+                    let element = p.into_inner().nth(2).expect("set element type");
+                    base = match element.as_rule() {
+                        Rule::enum_type => BaseType::SetOfEnum(
+                            element.into_inner().map(|n| self.named(n)).collect(),
+                        ),
+                        _ => BaseType::SetOfText,
+                    }
+                }
+                other => unreachable!("type part {other:?}"),
+            }
+        }
+        TypeExpr { optional, base }
+    }
+
+    fn grades(&self, pair: Pair<Rule>) -> GradesDecl {
+        let span = self.span(&pair);
+        let mut grades = Vec::new();
+        let mut default = None;
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                Rule::named => grades.push(self.named(p)),
+                Rule::name => default = Some(self.spanned(&p)),
+                _ => {}
+            }
+        }
+        GradesDecl {
+            span,
+            grades,
+            default,
+        }
+    }
+
+    fn let_decl(&self, pair: Pair<Rule>) -> Lowered<LetDecl> {
+        let mut inner = pair.into_inner().skip(1);
+        let name = self.spanned(&inner.next().expect("let has a name"));
+        let expr = self.expr(inner.next().expect("let has a value"))?;
+        Ok(LetDecl { name, expr })
+    }
+
+    fn clauses(pair: Pair<Rule>) -> Vec<String> {
+        pair.into_inner().map(|c| c.as_str().to_string()).collect()
+    }
+
+    fn condition(&self, pair: Pair<Rule>) -> Lowered<Expr> {
+        self.expr(pair.into_inner().nth(1).expect("when has a condition"))
+    }
+
+    fn name_list(&self, pair: Pair<Rule>) -> Vec<Spanned<String>> {
+        pair.into_inner().map(|n| self.spanned(&n)).collect()
+    }
+
+    fn rule(&self, pair: Pair<Rule>) -> Lowered<RuleDecl> {
+        let mut inner = pair.into_inner().skip(1);
+        let name = self.spanned(&inner.next().expect("rule has a name"));
+        let mut rule = RuleDecl {
+            name,
+            clauses: Vec::new(),
+            label: None,
+            condition: None,
+            statements: Vec::new(),
+        };
+        for p in inner {
+            match p.as_rule() {
+                Rule::clauses => rule.clauses = Self::clauses(p),
+                Rule::label => rule.label = Some(label_value(&p)),
+                Rule::condition => rule.condition = Some(self.condition(p)?),
+                _ => rule.statements.push(self.statement(p)?),
+            }
+        }
+        Ok(rule)
+    }
+
+    fn statement(&self, pair: Pair<Rule>) -> Lowered<Statement> {
+        let kind = pair.as_rule();
+        let mut inner = pair.into_inner().skip(1);
+        Ok(match kind {
+            Rule::grade_stmt => Statement::Grade(self.spanned(&inner.next().expect("a grade"))),
+            Rule::route_stmt | Rule::action_stmt => {
+                let names = self.name_list(inner.next().expect("names"));
+                let guard = inner.next().map(|c| self.condition(c)).transpose()?;
+                if kind == Rule::route_stmt {
+                    Statement::Route {
+                        roles: names,
+                        guard,
+                    }
+                } else {
+                    Statement::Action {
+                        actions: names,
+                        guard,
+                    }
+                }
+            }
+            Rule::deadline_stmt | Rule::value_stmt => {
+                let name = self.spanned(&inner.next().expect("a name"));
+                let expr = self.expr(inner.next().expect("an expression"))?;
+                let mut warnings = Vec::new();
+                let mut guard = None;
+                for p in inner {
+                    match p.as_rule() {
+                        Rule::warnings => {
+                            for w in p.into_inner().filter(|w| w.as_rule() == Rule::warning) {
+                                warnings.push(self.warning(w)?);
+                            }
+                        }
+                        _ => guard = Some(self.condition(p)?),
+                    }
+                }
+                if kind == Rule::deadline_stmt {
+                    Statement::Deadline {
+                        name,
+                        expr,
+                        warnings,
+                        guard,
+                    }
+                } else {
+                    Statement::Value { name, expr, guard }
+                }
+            }
+            other => unreachable!("statement {other:?}"),
+        })
+    }
+
+    fn warning(&self, pair: Pair<Rule>) -> Lowered<Warning> {
+        let p = pair
+            .into_inner()
+            .find(|p| !is_keyword(p.as_rule()))
+            .expect("a warning");
+        match p.as_rule() {
+            Rule::percent => {
+                let number = p.clone().into_inner().next().expect("a number");
+                let value = Decimal::from_str(number.as_str()).expect("digits");
+                if value <= Decimal::ZERO || value >= Decimal::from(100) {
+                    return Err(self.invalid(
+                        &p,
+                        format!(
+                            "a warning at `{}` never comes before the deadline",
+                            p.as_str()
+                        ),
+                        "warn at a share of the allowed time strictly between 0% and 100%",
+                    ));
+                }
+                Ok(Warning::At(Spanned::new(value, self.span(&p))))
+            }
+            _ => {
+                let span = self.span(&p);
+                Ok(Warning::Before(Spanned::new(self.duration(p)?, span)))
+            }
+        }
+    }
+
+    fn exemption(&self, pair: Pair<Rule>) -> Lowered<Exemption> {
+        let mut inner = pair.into_inner().skip(1);
+        let name = self.spanned(&inner.next().expect("exemption has a name"));
+        let mut e = Exemption {
+            name,
+            clauses: Vec::new(),
+            label: None,
+            actions: Vec::new(),
+            condition: Spanned::new(ExprKind::Bool(true), Span::default()),
+            because: String::new(),
+        };
+        for p in inner {
+            match p.as_rule() {
+                Rule::clauses => e.clauses = Self::clauses(p),
+                Rule::label => e.label = Some(label_value(&p)),
+                Rule::name_list => e.actions = self.name_list(p),
+                Rule::condition => e.condition = self.condition(p)?,
+                Rule::string => e.because = string_value(&p),
+                _ => {}
+            }
+        }
+        Ok(e)
+    }
+
+    fn test(&self, pair: Pair<Rule>) -> Lowered<Test> {
+        let mut inner = pair.into_inner().skip(1);
+        let name_pair = inner.next().expect("test has a name");
+        let name = Spanned::new(string_value(&name_pair), self.span(&name_pair));
+        let mut test = Test {
+            name,
+            clauses: Vec::new(),
+            base: None,
+            given: Vec::new(),
+            expect: Vec::new(),
+        };
+        for p in inner {
+            match p.as_rule() {
+                Rule::clauses => test.clauses = Self::clauses(p),
+                Rule::given => {
+                    for g in p.into_inner().skip(1) {
+                        match g.as_rule() {
+                            Rule::base_ticket => {
+                                let s = g.into_inner().nth(1).expect("a path");
+                                test.base = Some(Spanned::new(string_value(&s), self.span(&s)));
+                            }
+                            _ => {
+                                let mut parts = g.into_inner();
+                                let path = self.spanned(&parts.next().expect("a field"));
+                                test.given
+                                    .push((path, self.expr(parts.next().expect("a value"))?));
+                            }
+                        }
+                    }
+                }
+                Rule::expect => {
+                    for e in p.into_inner().skip(1) {
+                        let span = self.span(&e);
+                        test.expect.push(Spanned::new(self.expectation(e)?, span));
+                    }
+                }
+                other => unreachable!("test part {other:?}"),
+            }
+        }
+        Ok(test)
+    }
+
+    fn expectation(&self, pair: Pair<Rule>) -> Lowered<Expectation> {
+        let kind = pair.as_rule();
+        let mut parts = pair.into_inner().filter(|p| !is_keyword(p.as_rule()));
+        let mut next_name = || self.spanned(&parts.next().expect("a name"));
+        Ok(match kind {
+            Rule::expect_grade => Expectation::Grade(Some(next_name())),
+            Rule::expect_no_grade => Expectation::Grade(None),
+            Rule::expect_action => Expectation::Action(next_name(), true),
+            Rule::expect_no_action => Expectation::Action(next_name(), false),
+            Rule::expect_exempt => Expectation::Exempt(next_name(), true),
+            Rule::expect_no_exempt => Expectation::Exempt(next_name(), false),
+            Rule::expect_no_deadline => Expectation::Deadline(next_name(), None),
+            Rule::expect_deadline | Rule::expect_warning => {
+                let name = next_name();
+                let at = next_name();
+                if kind == Rule::expect_deadline {
+                    Expectation::Deadline(name, Some(at))
+                } else {
+                    Expectation::Warning(name, at)
+                }
+            }
+            Rule::expect_no_value => Expectation::Value(next_name(), None),
+            Rule::expect_value => {
+                let name = next_name();
+                Expectation::Value(name, Some(self.expr(parts.next().expect("a value"))?))
+            }
+            Rule::expect_route => {
+                let check = parts.next().expect("a route check");
+                let check_rule = check.as_rule();
+                let mut names = check.into_inner().filter(|p| !is_keyword(p.as_rule()));
+                match check_rule {
+                    Rule::route_exact => {
+                        Expectation::RouteIs(self.name_list(names.next().expect("names")))
+                    }
+                    Rule::route_starts => {
+                        Expectation::RouteStartsWith(self.spanned(&names.next().expect("a name")))
+                    }
+                    Rule::route_has => {
+                        Expectation::RouteHas(self.spanned(&names.next().expect("a name")))
+                    }
+                    _ => Expectation::RouteLacks(self.spanned(&names.next().expect("a name"))),
+                }
+            }
+            other => unreachable!("expectation {other:?}"),
+        })
+    }
+
+    // ------------------------------------------------------------ expressions
+
+    fn expr(&self, pair: Pair<Rule>) -> Lowered<Expr> {
+        let span = self.span(&pair);
+        let kind = pair.as_rule();
+        let node = match kind {
+            Rule::expr | Rule::unary if kind == Rule::expr => {
+                return self.expr(pair.into_inner().next().expect("expr has a body"));
+            }
+            Rule::disjunction | Rule::conjunction => {
+                let parts: Vec<Expr> = pair
+                    .into_inner()
+                    .filter(|p| !is_keyword(p.as_rule()))
+                    .map(|p| self.expr(p))
+                    .collect::<Lowered<_>>()?;
+                if parts.len() == 1 {
+                    return Ok(parts.into_iter().next().expect("one part"));
+                }
+                if kind == Rule::disjunction {
+                    ExprKind::Or(parts)
+                } else {
+                    ExprKind::And(parts)
+                }
+            }
+            Rule::negation => {
+                let mut inner = pair.into_inner();
+                let first = inner.next().expect("negation has a body");
+                if first.as_rule() == Rule::not_kw {
+                    ExprKind::Not(Box::new(
+                        self.expr(inner.next().expect("not has an operand"))?,
+                    ))
+                } else {
+                    return self.expr(first);
+                }
+            }
+            Rule::comparison => {
+                let mut inner = pair.into_inner();
+                let left = self.expr(inner.next().expect("a left side"))?;
+                match inner.next() {
+                    None => return Ok(left),
+                    Some(tail) => self.test_tail(left, tail)?,
+                }
+            }
+            Rule::sum | Rule::product => {
+                let mut inner = pair.into_inner();
+                let mut left = self.expr(inner.next().expect("an operand"))?;
+                while let Some(op) = inner.next() {
+                    let right = self.expr(inner.next().expect("an operand"))?;
+                    let op = match op.as_str() {
+                        "+" => BinaryOp::Add,
+                        "-" => BinaryOp::Sub,
+                        "*" => BinaryOp::Mul,
+                        _ => BinaryOp::Div,
+                    };
+                    let span = left.span.to(right.span);
+                    left =
+                        Spanned::new(ExprKind::Binary(op, Box::new(left), Box::new(right)), span);
+                }
+                return Ok(left);
+            }
+            Rule::unary => {
+                let mut inner = pair.into_inner();
+                let first = inner.next().expect("unary has a body");
+                if first.as_rule() == Rule::minus {
+                    ExprKind::Negate(Box::new(self.expr(inner.next().expect("an operand"))?))
+                } else {
+                    return self.expr(first);
+                }
+            }
+            Rule::number => {
+                let text = pair.as_str();
+                let value = Decimal::from_str(text).map_err(|_| {
+                    self.invalid(
+                        &pair,
+                        format!("`{text}` is too large a number"),
+                        "numbers have at most 28 digits",
+                    )
+                })?;
+                ExprKind::Number(value, text.contains('.'))
+            }
+            Rule::string => ExprKind::Text(string_value(&pair)),
+            Rule::boolean => ExprKind::Bool(
+                pair.into_inner().next().expect("true or false").as_rule() == Rule::true_kw,
+            ),
+            Rule::datetime => ExprKind::Time(pair.as_str().to_string()),
+            Rule::duration => ExprKind::Duration(self.duration(pair)?),
+            Rule::path => ExprKind::Path(pair.as_str().to_string()),
+            Rule::grade_ref => ExprKind::Grade,
+            Rule::set_literal => ExprKind::Set(
+                pair.into_inner()
+                    .map(|e| {
+                        let span = self.span(&e);
+                        let element = match e.as_rule() {
+                            Rule::string => SetElement::Text(string_value(&e)),
+                            _ => SetElement::Name(e.as_str().to_string()),
+                        };
+                        Spanned::new(element, span)
+                    })
+                    .collect(),
+            ),
+            Rule::call => {
+                let mut inner = pair.into_inner();
+                let name = self.spanned(&inner.next().expect("a function name"));
+                let args = inner.map(|a| self.expr(a)).collect::<Lowered<_>>()?;
+                ExprKind::Call(name, args)
+            }
+            Rule::same_day => {
+                let operand = pair.into_inner().last().expect("an instant");
+                ExprKind::SameDay(Box::new(self.expr(operand)?))
+            }
+            Rule::window_end | Rule::window_from => {
+                let mut parts = pair.into_inner().filter(|p| !is_keyword(p.as_rule()));
+                let name = self.spanned(&parts.next().expect("a window"));
+                let at = Box::new(self.expr(parts.next().expect("an instant"))?);
+                if kind == Rule::window_end {
+                    ExprKind::WindowEnd(name, at)
+                } else {
+                    ExprKind::WindowFrom(name, at)
+                }
+            }
+            other => unreachable!("expression {other:?}"),
+        };
+        Ok(Spanned::new(node, span))
+    }
+
+    fn test_tail(&self, left: Expr, tail: Pair<Rule>) -> Lowered<ExprKind> {
+        let kind = tail.as_rule();
+        let mut inner = tail
+            .into_inner()
+            .filter(|p| !is_keyword(p.as_rule()) || p.as_rule() == Rule::is_not);
+        let left = Box::new(left);
+        let mut operand = || -> Lowered<Box<Expr>> {
+            Ok(Box::new(self.expr(inner.next().expect("an operand"))?))
+        };
+        Ok(match kind {
+            Rule::in_working_hours => {
+                let calendar = inner.next().map(|c| self.spanned(&c));
+                ExprKind::InWorkingHours(left, calendar)
+            }
+            Rule::in_window => {
+                ExprKind::InWindow(left, self.spanned(&inner.next().expect("a window")))
+            }
+            Rule::is_set => ExprKind::IsSet(left, true),
+            Rule::is_missing => ExprKind::IsSet(left, false),
+            Rule::not_in => ExprKind::In(left, operand()?, true),
+            Rule::is_in => ExprKind::In(left, operand()?, false),
+            Rule::has => ExprKind::Has(left, operand()?, false),
+            Rule::lacks => ExprKind::Has(left, operand()?, true),
+            Rule::contains => ExprKind::Contains(left, operand()?),
+            Rule::mentions => ExprKind::Mentions(left, operand()?),
+            Rule::compare => {
+                let mut parts = std::iter::from_fn(|| inner.next());
+                let op = parts.next().expect("an operator");
+                let op = match op.as_str() {
+                    "<=" => CompareOp::Le,
+                    ">=" => CompareOp::Ge,
+                    "!=" => CompareOp::Ne,
+                    "<" => CompareOp::Lt,
+                    ">" => CompareOp::Gt,
+                    "=" => CompareOp::Eq,
+                    s if s.starts_with("is") && s.contains("not") => CompareOp::Ne,
+                    _ => CompareOp::Eq,
+                };
+                let right = self.expr(parts.next().expect("a right side"))?;
+                ExprKind::Compare(op, left, Box::new(right))
+            }
+            other => unreachable!("test tail {other:?}"),
+        })
+    }
+
+    fn duration(&self, pair: Pair<Rule>) -> Lowered<Duration> {
+        let mut inner = pair.into_inner();
+        let number = inner.next().expect("a number");
+        let amount = Decimal::from_str(number.as_str()).map_err(|_| {
+            self.invalid(
+                &number,
+                format!("`{}` is too large a number", number.as_str()),
+                "use fewer digits",
+            )
+        })?;
+        let unit_pair = inner
+            .next()
+            .expect("a unit")
+            .into_inner()
+            .next()
+            .expect("a unit kind");
+        let working = unit_pair.as_rule() == Rule::working_unit;
+        let word = unit_pair
+            .into_inner()
+            .last()
+            .expect("a unit word")
+            .as_rule();
+        let unit = match (working, word) {
+            (false, Rule::h_kw) => DurationUnit::Hours,
+            (false, Rule::min_kw) => DurationUnit::Minutes,
+            (false, _) => DurationUnit::Days,
+            (true, Rule::hours_kw | Rule::hour_kw) => DurationUnit::WorkingHours,
+            (true, Rule::min_kw) => DurationUnit::WorkingMinutes,
+            (true, _) => DurationUnit::WorkingDays,
+        };
+        let calendar = inner
+            .find(|p| p.as_rule() == Rule::name)
+            .map(|c| self.spanned(&c));
+        Ok(Duration {
+            amount,
+            unit,
+            calendar,
+        })
+    }
+}
+
+fn is_keyword(r: Rule) -> bool {
+    format!("{r:?}").ends_with("_kw")
+}
+
+fn weekday_number(day: &str) -> u32 {
+    ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+        .iter()
+        .position(|d| *d == day)
+        .expect("a weekday") as u32
+}
+
+fn label_value(pair: &Pair<Rule>) -> String {
+    match pair.as_rule() {
+        Rule::label => string_value(
+            &pair
+                .clone()
+                .into_inner()
+                .next()
+                .expect("label has a string"),
+        ),
+        _ => string_value(pair),
+    }
+}
+
+/// The text of a string literal with its escapes resolved.
+fn string_value(pair: &Pair<Rule>) -> String {
+    let raw = pair.as_str();
+    let body = raw
+        .strip_prefix('"')
+        .and_then(|r| r.strip_suffix('"'))
+        .unwrap_or(raw);
+    let mut out = String::with_capacity(body.len());
+    let mut chars = body.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            match chars.next() {
+                Some('n') => out.push('\n'),
+                Some('t') => out.push('\t'),
+                Some(other) => out.push(other),
+                None => {}
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
