@@ -17,6 +17,7 @@ mod phrase;
 mod policy;
 mod source;
 mod syntax;
+mod testing;
 mod ticket;
 mod value;
 
@@ -26,4 +27,5 @@ pub use diagnostic::{Diagnostic, DiagnosticReport, Diagnostics, Label, Severity}
 pub use eval::CalendarError;
 pub use explain::explain;
 pub use policy::{check_file, EvalError, Policy};
+pub use testing::{Failure, TestOutcome, TestReport};
 pub use ticket::{FieldProblem, TicketError};

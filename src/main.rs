@@ -41,6 +41,16 @@ enum Command {
         #[arg(long)]
         pretty: bool,
     },
+    /// Run the tests written in policy files; ends with `N passed, N failed` and exits 1 on
+    /// any failure
+    Test {
+        /// Policy files, or folders searched for `.triage` files (calendar files are skipped)
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Also list the rules and exemptions that no test made fire
+        #[arg(long)]
+        coverage: bool,
+    },
     /// Explain in plain words how a policy decides a ticket
     Explain {
         /// The policy file
@@ -59,6 +69,7 @@ fn main() -> ExitCode {
             tickets,
             pretty,
         } => eval(&policy, &tickets, pretty),
+        Command::Test { paths, coverage } => test(&paths, coverage),
         Command::Explain { policy, ticket } => explain(&policy, &ticket),
     }
 }
@@ -237,6 +248,76 @@ fn eval(policy: &Path, tickets: &[PathBuf], pretty: bool) -> ExitCode {
             tally.decided + tally.failed,
             tally.failed
         );
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn test(paths: &[PathBuf], coverage: bool) -> ExitCode {
+    let (mut passed, mut failed, mut broken, mut uncovered) = (0, 0, 0, 0);
+    for file in rule_files(paths) {
+        let policy = match Policy::from_file(&file) {
+            Ok(policy) => policy,
+            // Calendar files hold no policy and no tests.
+            Err(d) if d.iter().all(|d| d.code() == "triage::missing_policy") => continue,
+            Err(d) => {
+                for d in d.iter() {
+                    eprint!("{}", render(d));
+                }
+                eprintln!("{}: not tested: the policy has errors", file.display());
+                broken += 1;
+                continue;
+            }
+        };
+        let report = policy.run_tests();
+        for outcome in report.outcomes.iter().filter(|o| !o.passed()) {
+            let clauses = if outcome.clauses.is_empty() {
+                String::new()
+            } else {
+                format!(" [{}]", outcome.clauses.join(", "))
+            };
+            println!("FAIL {} {:?}{clauses}", outcome.location, outcome.name);
+            if let Some(error) = &outcome.error {
+                println!("  cannot decide the scenario: {error}");
+            }
+            for f in &outcome.failures {
+                println!("  {}: expected {}", f.location, f.expected);
+                println!(
+                    "  {:width$}  but got  {}",
+                    "",
+                    f.actual,
+                    width = f.location.len()
+                );
+            }
+        }
+        passed += report.passed();
+        failed += report.failed();
+        if coverage {
+            for (rule, clause, location) in &report.uncovered {
+                let clause = clause
+                    .as_deref()
+                    .map(|c| format!(" [{c}]"))
+                    .unwrap_or_default();
+                println!("UNCOVERED {location} `{rule}`{clause}: no test makes it fire");
+            }
+            uncovered += report.uncovered.len();
+        }
+    }
+    if coverage {
+        println!(
+            "{uncovered} rule{} not covered by any test",
+            plural(uncovered)
+        );
+    }
+    if broken > 0 {
+        println!(
+            "{broken} polic{} could not be tested",
+            if broken == 1 { "y" } else { "ies" }
+        );
+    }
+    println!("{passed} passed, {failed} failed");
+    if failed > 0 || broken > 0 {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS

@@ -21,6 +21,7 @@ use crate::ticket::{load, ticket_id, TicketError};
 pub struct Policy {
     program: Arc<Program>,
     warnings: Arc<[Diagnostic]>,
+    sources: Arc<[Arc<Source>]>,
     origin: Option<PathBuf>,
 }
 
@@ -111,6 +112,10 @@ impl Policy {
         &self.program
     }
 
+    pub(crate) fn sources(&self) -> &[Arc<Source>] {
+        &self.sources
+    }
+
     /// The id of a JSON ticket, for messages about tickets that could not be read.
     pub fn ticket_id(ticket: &serde_json::Value) -> Option<String> {
         ticket_id(ticket)
@@ -189,14 +194,14 @@ impl Loader {
     }
 
     /// Check what was loaded: the model (if error-free) and every diagnostic.
-    fn diagnose(mut self) -> (Option<crate::model::Model>, Vec<Diagnostic>) {
+    fn diagnose(&mut self) -> (Option<crate::model::Model>, Vec<Diagnostic>) {
         if self.files.is_empty()
             || self
                 .diagnostics
                 .iter()
                 .any(|d| d.severity() == Severity::Error)
         {
-            return (None, self.diagnostics);
+            return (None, std::mem::take(&mut self.diagnostics));
         }
         let checked = check(&self.files, 0);
         let sources = &self.sources;
@@ -209,17 +214,22 @@ impl Loader {
                     _ => d,
                 }),
         );
-        (checked.model, self.diagnostics)
+        (checked.model, std::mem::take(&mut self.diagnostics))
     }
 
-    fn finish(self) -> Result<Policy, Diagnostics> {
+    fn finish(mut self) -> Result<Policy, Diagnostics> {
         let (model, diagnostics) = self.diagnose();
         let (errors, warnings): (Vec<_>, Vec<_>) = diagnostics
             .into_iter()
             .partition(|d| d.severity() == Severity::Error);
         match model {
             Some(model) if errors.is_empty() && !model.name.is_empty() => {
-                Ok(Policy { program: Arc::new(compile(model)), warnings: warnings.into(), origin: None })
+                Ok(Policy {
+                program: Arc::new(compile(model)),
+                warnings: warnings.into(),
+                sources: self.sources.into(),
+                origin: None,
+            })
             }
             Some(_) if errors.is_empty() => Err(Diagnostics(vec![Diagnostic::error(
                 "missing_policy",
