@@ -71,7 +71,21 @@ pub fn explain(policy: &Policy, decision: &Decision) -> String {
             .as_deref()
             .map(|c| format!(" [{c}]"))
             .unwrap_or_default();
-        let _ = writeln!(out, "  {}. {}{clause}", i + 1, entry.rule);
+        let label = model
+            .rules
+            .iter()
+            .find(|r| r.name == entry.rule)
+            .and_then(|r| r.label.as_deref())
+            .or_else(|| {
+                model
+                    .exemptions
+                    .iter()
+                    .find(|e| e.name == entry.rule)
+                    .and_then(|e| e.label.as_deref())
+            })
+            .map(|l| format!(" \"{l}\""))
+            .unwrap_or_default();
+        let _ = writeln!(out, "  {}. {}{clause}{label}", i + 1, entry.rule);
         let _ = writeln!(out, "     because {}", entry.because);
         for effect in &entry.effects {
             let _ = writeln!(out, "     → {effect}");

@@ -59,7 +59,6 @@ pub struct Field {
     pub segments: Vec<String>,
     pub ty: Type,
     pub optional: bool,
-    pub label: Option<String>,
     pub span: Span,
 }
 
@@ -154,6 +153,7 @@ pub enum WarningDef {
 pub struct ExemptionDef {
     pub name: Arc<str>,
     pub clause: Option<Arc<str>>,
+    pub label: Option<String>,
     pub actions: Vec<u16>,
     pub condition: Expr,
     pub because: String,

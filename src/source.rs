@@ -91,11 +91,6 @@ impl Source {
         &self.name
     }
 
-    /// The whole text.
-    pub fn text(&self) -> &str {
-        &self.text
-    }
-
     /// The text a span covers.
     pub fn slice(&self, span: Span) -> &str {
         &self.text[span.start as usize..span.end as usize]

@@ -175,7 +175,7 @@ impl Checker {
                     }
                 }
                 CalendarItem::MakeupHours(periods) => spec.makeup_hours = Some(minutes(periods)),
-                CalendarItem::MakeupOff(_) => spec.makeup_off = true,
+                CalendarItem::MakeupOff => spec.makeup_off = true,
                 CalendarItem::Holiday { from, to, label } => {
                     let label: Arc<str> = label.as_deref().unwrap_or("holiday").into();
                     for d in from.node.iter_days().take_while(|d| *d <= to.node) {

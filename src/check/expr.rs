@@ -232,6 +232,19 @@ impl Checker {
     }
 
     fn path(&mut self, p: &str, span: Span, hint: Option<Type>) -> Typed {
+        // A value of the enum the context wants wins over a field or `let` of another type
+        // with the same name: in `kind = complaint`, `complaint` is the kind.
+        if let Some(Type::Enum(e)) = hint {
+            let same_type_name = self
+                .field_index
+                .get(p)
+                .map(|&s| self.fields[s].ty)
+                .or(self.let_index.get(p).map(|&l| self.lets[l as usize].ty))
+                == hint;
+            if let (Some(i), false) = (self.enums[e as usize].index(p), same_type_name) {
+                return typed(ExprKind::Const(Value::Enum(i)), span, Type::Enum(e));
+            }
+        }
         if let Some(&slot) = self.field_index.get(p) {
             self.field_used[slot] = true;
             return typed(ExprKind::Field(slot), span, self.fields[slot].ty);

@@ -290,7 +290,6 @@ impl Checker {
             segments: decl.path.node.split('.').map(str::to_string).collect(),
             ty,
             optional: decl.ty.node.optional,
-            label: decl.label.clone(),
             span: decl.path.span,
         });
     }
@@ -617,6 +616,7 @@ impl Checker {
             out.push(ExemptionDef {
                 name: e.name.node.as_str().into(),
                 clause: clause_text(&e.clauses),
+                label: e.label.clone(),
                 actions,
                 condition,
                 because: e.because.clone(),

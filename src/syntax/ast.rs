@@ -71,7 +71,7 @@ pub enum CalendarItem {
         periods: Vec<Period>,
     },
     MakeupHours(Vec<Period>),
-    MakeupOff(Span),
+    MakeupOff,
     Holiday {
         from: Spanned<chrono::NaiveDate>,
         to: Spanned<chrono::NaiveDate>,
@@ -92,9 +92,9 @@ pub enum CalendarItem {
         periods: Vec<Period>,
         label: Option<String>,
     },
+    /// A named daily window; its label is for readers of the file.
     Window {
         name: Spanned<String>,
-        label: Option<String>,
         periods: Vec<Period>,
     },
 }
@@ -106,12 +106,11 @@ pub struct Schema {
     pub fields: Vec<FieldDecl>,
 }
 
-/// `customer.tier (normal, vip) "客户级别"`.
+/// `customer.tier (normal, vip) "客户级别"`; the label is for readers of the file.
 #[derive(Debug, Clone)]
 pub struct FieldDecl {
     pub path: Spanned<String>,
     pub ty: Spanned<TypeExpr>,
-    pub label: Option<String>,
 }
 
 /// A field type as written.

@@ -252,25 +252,32 @@ impl Lowerer {
         for item in root.into_inner() {
             let result = match item.as_rule() {
                 Rule::policy => self.policy(item).map(|p| out.policy.push(p)),
-                Rule::import => {
-                    let s = item.into_inner().nth(1).expect("import has a string");
-                    Ok(out
-                        .imports
-                        .push(Spanned::new(string_value(&s), self.span(&s))))
-                }
                 Rule::calendar => self.calendar(item).map(|c| out.calendars.push(c)),
                 Rule::schema => self.schema(item).map(|s| out.schemas.push(s)),
-                Rule::grades => Ok(out.grades.push(self.grades(item))),
-                Rule::roles => Ok(out
-                    .roles
-                    .extend(item.into_inner().skip(1).map(|p| self.named(p)))),
-                Rule::actions => Ok(out
-                    .actions
-                    .extend(item.into_inner().skip(1).map(|p| self.named(p)))),
                 Rule::let_decl => self.let_decl(item).map(|l| out.lets.push(l)),
                 Rule::rule_decl => self.rule(item).map(|r| out.rules.push(r)),
                 Rule::exemption => self.exemption(item).map(|e| out.exemptions.push(e)),
                 Rule::test => self.test(item).map(|t| out.tests.push(t)),
+                Rule::import => {
+                    let s = item.into_inner().nth(1).expect("import has a string");
+                    out.imports
+                        .push(Spanned::new(string_value(&s), self.span(&s)));
+                    Ok(())
+                }
+                Rule::grades => {
+                    out.grades.push(self.grades(item));
+                    Ok(())
+                }
+                Rule::roles => {
+                    out.roles
+                        .extend(item.into_inner().skip(1).map(|p| self.named(p)));
+                    Ok(())
+                }
+                Rule::actions => {
+                    out.actions
+                        .extend(item.into_inner().skip(1).map(|p| self.named(p)));
+                    Ok(())
+                }
                 Rule::EOI => Ok(()),
                 other => unreachable!("not an item: {other:?}"),
             };
@@ -353,7 +360,6 @@ impl Lowerer {
 
     fn calendar_item(&self, pair: Pair<Rule>) -> Lowered<CalendarItem> {
         let kind = pair.as_rule();
-        let span = self.span(&pair);
         let mut inner = pair.into_inner().filter(|p| !is_keyword(p.as_rule()));
         Ok(match kind {
             Rule::zone => CalendarItem::Zone(self.spanned(&inner.next().expect("zone name"))),
@@ -373,7 +379,7 @@ impl Lowerer {
             Rule::makeup_hours => {
                 CalendarItem::MakeupHours(self.periods(inner.next().expect("periods"))?)
             }
-            Rule::makeup_off => CalendarItem::MakeupOff(span),
+            Rule::makeup_off => CalendarItem::MakeupOff,
             Rule::holiday | Rule::day_off => {
                 let from = self.date(&inner.next().expect("a date"))?;
                 let mut to = from.clone();
@@ -428,18 +434,12 @@ impl Lowerer {
             }
             Rule::window => {
                 let name = self.spanned(&inner.next().expect("window name"));
-                let mut label = None;
-                let mut periods = Vec::new();
-                for p in inner {
-                    match p.as_rule() {
-                        Rule::label => label = Some(label_value(&p)),
-                        _ => periods = self.periods(p)?,
-                    }
-                }
+                let periods = inner
+                    .find(|p| p.as_rule() == Rule::periods)
+                    .expect("window periods");
                 CalendarItem::Window {
                     name,
-                    label,
-                    periods,
+                    periods: self.periods(periods)?,
                 }
             }
             other => unreachable!("calendar item {other:?}"),
@@ -539,8 +539,7 @@ impl Lowerer {
                 let path = self.spanned(&parts.next().expect("a path"));
                 let ty_pair = parts.next().expect("a type");
                 let ty = Spanned::new(self.field_type(ty_pair.clone()), self.span(&ty_pair));
-                let label = parts.next().map(|l| label_value(&l));
-                FieldDecl { path, ty, label }
+                FieldDecl { path, ty }
             })
             .collect();
         Ok(Schema { keyword, fields })
