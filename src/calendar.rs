@@ -560,3 +560,237 @@ pub fn add_days(zone: Tz, t: DateTime<Utc>, n: i64) -> DateTime<Utc> {
     let date = t.with_timezone(&zone).date_naive() + Duration::days(n);
     local_instant(zone, date, 24 * 60)
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::{DateTime, Duration, Utc};
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Compile the first calendar declared in `src`, through the real parser and checker.
+    fn calendar(src: &str) -> WorkingCalendar {
+        let file = crate::syntax::parse(src, 0).expect("the test calendar parses");
+        let checked = crate::check::check(&[file], 0);
+        let model = checked
+            .model
+            .unwrap_or_else(|| panic!("the test calendar checks: {:?}", checked.diagnostics));
+        WorkingCalendar::compile(&model.calendars[0])
+    }
+
+    fn cn_mainland() -> WorkingCalendar {
+        calendar(include_str!("../rules/calendars/cn-mainland.triage"))
+    }
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s)
+            .expect("an RFC 3339 instant")
+            .with_timezone(&Utc)
+    }
+
+    const NEW_YORK_OFFICE: &str =
+        "calendar ny zone America/New_York valid 2024 hours mon-fri 09:00-17:00";
+    const NEW_YORK_ALWAYS: &str =
+        "calendar ny zone America/New_York valid 2024 hours mon-sun 00:00-24:00";
+
+    #[test]
+    fn working_hours_across_the_spring_gap_count_elapsed_time() {
+        let ny = calendar(NEW_YORK_ALWAYS);
+        // 02:00-03:00 does not exist on 2024-03-10: one working hour from 01:30 EST is 03:30 EDT.
+        let r = ny
+            .add_working_time(at("2024-03-10T01:30:00-05:00"), 3600)
+            .unwrap();
+        assert_eq!(r.at, at("2024-03-10T03:30:00-04:00"));
+    }
+
+    #[test]
+    fn working_hours_across_the_repeated_autumn_hour_count_it_twice() {
+        let ny = calendar(NEW_YORK_ALWAYS);
+        // 01:00-02:00 happens twice on 2024-11-03: an hour after the first 01:30 is the second.
+        let r = ny
+            .add_working_time(at("2024-11-03T01:30:00-04:00"), 3600)
+            .unwrap();
+        assert_eq!(r.at, at("2024-11-03T01:30:00-05:00"));
+        let day = ny
+            .working_time_between(
+                at("2024-11-03T00:00:00-04:00"),
+                at("2024-11-04T00:00:00-05:00"),
+            )
+            .unwrap();
+        assert_eq!(day, 25 * 3600, "the day of the change has 25 hours");
+    }
+
+    #[test]
+    fn office_hours_keep_their_local_times_across_the_changes() {
+        let ny = calendar(NEW_YORK_OFFICE);
+        // Friday 16:00 EST + 2 working hours: 1 h on Friday, 1 h on Monday, now EDT.
+        let r = ny
+            .add_working_time(at("2024-03-08T16:00:00-05:00"), 2 * 3600)
+            .unwrap();
+        assert_eq!(r.at, at("2024-03-11T10:00:00-04:00"));
+        let r = ny
+            .add_working_time(at("2024-11-01T16:00:00-04:00"), 2 * 3600)
+            .unwrap();
+        assert_eq!(r.at, at("2024-11-04T10:00:00-05:00"));
+        let r = ny
+            .add_working_days(at("2024-03-08T10:00:00-05:00"), 1)
+            .unwrap();
+        assert_eq!(r.at, at("2024-03-11T17:00:00-04:00"));
+    }
+
+    #[test]
+    fn periods_crossing_midnight_survive_the_changes() {
+        let berlin =
+            calendar("calendar night zone Europe/Berlin valid 2024 hours mon-sun 22:00-02:00");
+        // Saturday 23:00 CET: 3 h left that night (the period ends as the clocks jump at 02:00),
+        // then 1 h of Sunday night's shift, now CEST.
+        let r = berlin
+            .add_working_time(at("2024-03-30T23:00:00+01:00"), 4 * 3600)
+            .unwrap();
+        assert_eq!(r.at, at("2024-03-31T23:00:00+02:00"));
+        assert!(berlin
+            .in_working_hours(at("2024-03-31T01:30:00+01:00"))
+            .unwrap());
+        assert!(!berlin
+            .in_working_hours(at("2024-03-31T03:00:00+02:00"))
+            .unwrap());
+    }
+
+    #[test]
+    fn a_period_ending_at_24_00_runs_to_midnight() {
+        let late =
+            calendar("calendar late zone Asia/Shanghai valid 2024 hours mon-fri 18:00-24:00");
+        assert!(late
+            .in_working_hours(at("2024-05-10T23:59:59+08:00"))
+            .unwrap());
+        assert!(!late
+            .in_working_hours(at("2024-05-11T00:00:00+08:00"))
+            .unwrap());
+        let r = late
+            .add_working_days(at("2024-05-09T12:00:00+08:00"), 1)
+            .unwrap();
+        assert_eq!(r.at, at("2024-05-11T00:00:00+08:00"));
+    }
+
+    #[test]
+    fn calendar_days_end_at_local_midnight_in_daylight_saving_zones() {
+        let tz: Tz = "America/New_York".parse().unwrap();
+        assert_eq!(
+            add_days(tz, at("2024-03-09T12:00:00-05:00"), 1),
+            at("2024-03-11T00:00:00-04:00")
+        );
+        assert_eq!(
+            local_instant(tz, NaiveDate::from_ymd_opt(2024, 3, 10).unwrap(), 150),
+            at("2024-03-10T03:30:00-04:00")
+        );
+    }
+
+    #[test]
+    fn periods_are_half_open() {
+        let cn = cn_mainland();
+        assert!(cn
+            .in_working_hours(at("2024-05-10T09:00:00+08:00"))
+            .unwrap());
+        assert!(!cn
+            .in_working_hours(at("2024-05-10T18:00:00+08:00"))
+            .unwrap());
+        assert!(cn
+            .in_working_hours(at("2024-05-10T17:59:59+08:00"))
+            .unwrap());
+    }
+
+    #[test]
+    fn same_day_is_close_of_business_or_the_next_working_day() {
+        let cn = cn_mainland();
+        assert_eq!(
+            cn.same_day(at("2024-05-10T10:00:00+08:00")).unwrap().at,
+            at("2024-05-10T18:00:00+08:00")
+        );
+        // After closing on Friday: the make-up Saturday 2024-05-11 is the next working day.
+        assert_eq!(
+            cn.same_day(at("2024-05-10T18:00:00+08:00")).unwrap().at,
+            at("2024-05-11T18:00:00+08:00")
+        );
+        assert_eq!(
+            cn.same_day(at("2024-10-01T10:00:00+08:00")).unwrap().at,
+            at("2024-10-08T18:00:00+08:00")
+        );
+    }
+
+    #[test]
+    fn windows_give_the_next_permitted_moment_and_the_days_last_end() {
+        let calls = calendar(
+            "calendar c zone Asia/Shanghai valid 2024 window calls 08:30-12:00, 14:30-21:00",
+        );
+        let w = 0;
+        assert_eq!(
+            calls.window_from(at("2024-05-10T12:30:00+08:00"), w),
+            at("2024-05-10T14:30:00+08:00")
+        );
+        assert_eq!(
+            calls.window_from(at("2024-05-10T09:00:00+08:00"), w),
+            at("2024-05-10T09:00:00+08:00")
+        );
+        assert_eq!(
+            calls.window_from(at("2024-05-10T21:00:00+08:00"), w),
+            at("2024-05-11T08:30:00+08:00")
+        );
+        assert_eq!(
+            calls.window_end(at("2024-05-10T20:59:00+08:00"), w),
+            at("2024-05-10T21:00:00+08:00")
+        );
+        assert_eq!(
+            calls.window_end(at("2024-05-10T21:00:00+08:00"), w),
+            at("2024-05-11T21:00:00+08:00")
+        );
+        assert!(!calls.in_window(at("2024-05-10T21:00:00+08:00"), w));
+    }
+
+    /// Instants from 2024-01-01 to 2026-06-30, far enough from the end for 60 working days.
+    fn instant() -> impl Strategy<Value = DateTime<Utc>> {
+        let start = at("2024-01-01T00:00:00+08:00").timestamp();
+        let end = at("2026-06-30T00:00:00+08:00").timestamp();
+        (start..end).prop_map(|s| DateTime::from_timestamp(s, 0).unwrap())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn working_time_deadlines_close_a_working_period(t in instant(), seconds in 1i64..300 * 3600) {
+            let cn = cn_mainland();
+            let due = cn.add_working_time(t, seconds).unwrap().at;
+            prop_assert!(due > t);
+            // The deadline is the end of counted working time: the second before it is working.
+            prop_assert!(cn.in_working_hours(due - Duration::seconds(1)).unwrap());
+            prop_assert_eq!(cn.working_time_between(t, due).unwrap(), seconds);
+        }
+
+        #[test]
+        fn adding_working_time_is_monotonic_and_additive(
+            t in instant(), a in 1i64..100 * 3600, b in 1i64..100 * 3600, later in 0i64..30 * 86400,
+        ) {
+            let cn = cn_mainland();
+            let once = cn.add_working_time(t, a + b).unwrap().at;
+            let twice = cn.add_working_time(cn.add_working_time(t, a).unwrap().at, b).unwrap().at;
+            prop_assert_eq!(once, twice);
+            prop_assert!(cn.add_working_time(t, a).unwrap().at <= once);
+            let t2 = t + Duration::seconds(later);
+            prop_assert!(cn.add_working_time(t, a).unwrap().at <= cn.add_working_time(t2, a).unwrap().at);
+        }
+
+        #[test]
+        fn working_days_close_business_on_a_working_day(t in instant(), n in 1i64..60) {
+            let cn = cn_mainland();
+            let due = cn.add_working_days(t, n).unwrap().at;
+            let local = due.with_timezone(&cn.zone());
+            prop_assert_eq!(local.format("%H:%M").to_string(), "18:00");
+            prop_assert!(cn.in_working_hours(due - Duration::seconds(1)).unwrap(), "{} is not a working day", local);
+            // The day of `t` is not counted: exactly n working days lie after it, up to `due`.
+            let next_day = local_instant(cn.zone(), t.with_timezone(&cn.zone()).date_naive() + Duration::days(1), 0);
+            let counted = cn.working_time_between(next_day, due).unwrap();
+            prop_assert_eq!(counted, n * 9 * 3600);
+            prop_assert!(cn.add_working_days(t, n + 1).unwrap().at > due);
+        }
+    }
+}
