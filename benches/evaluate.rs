@@ -30,9 +30,7 @@ fn deadlines(c: &mut Criterion) {
         ("working_days_240", "240 working days"),
     ] {
         let policy = deadline_policy(duration);
-        group.bench_function(name, |b| {
-            b.iter(|| policy.evaluate(black_box(&ticket)).unwrap())
-        });
+        group.bench_function(name, |b| b.iter(|| policy.evaluate(black_box(&ticket)).unwrap()));
     }
     group.finish();
 }
@@ -40,16 +38,11 @@ fn deadlines(c: &mut Criterion) {
 fn after_sales(c: &mut Criterion) {
     let policy = Policy::from_file(format!("{RULES}/after-sales-quality.triage")).unwrap();
     let ticket: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/examples/tickets/as-air-conditioner.json"
-        ))
-        .unwrap(),
+        &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/tickets/as-air-conditioner.json"))
+            .unwrap(),
     )
     .unwrap();
-    c.bench_function("after_sales/evaluate", |b| {
-        b.iter(|| policy.evaluate(black_box(&ticket)).unwrap())
-    });
+    c.bench_function("after_sales/evaluate", |b| b.iter(|| policy.evaluate(black_box(&ticket)).unwrap()));
     c.bench_function("after_sales/load_and_compile", |b| {
         b.iter(|| Policy::from_file(format!("{RULES}/after-sales-quality.triage")).unwrap())
     });

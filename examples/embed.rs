@@ -30,13 +30,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map(|i| Ticket {
             id: format!("SN2024051000{i}"),
             received_at: format!("2024-05-1{i}T10:30:00+08:00"),
-            impact: Impact {
-                major_loss: false,
-                group_incident: false,
-                media: false,
-                safety: i == 2,
-                data_loss: false,
-            },
+            impact: Impact { major_loss: false, group_incident: false, media: false, safety: i == 2, data_loss: false },
             repeat_failure: i == 1,
             promise_broken: false,
         })
@@ -58,9 +52,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     d.ticket,
                     d.grade.as_deref().unwrap_or("-"),
                     d.route.join(" + "),
-                    d.deadlines
-                        .get("resolve")
-                        .map_or("-".to_string(), ToString::to_string)
+                    d.deadlines.get("resolve").map_or("-".to_string(), ToString::to_string)
                 ),
                 Err(e) => eprintln!("{e}"),
             }

@@ -72,20 +72,14 @@ impl CalendarSpec {
         }
         if !self.makeup_off {
             if let Some((label, own)) = self.workdays.get(&date) {
-                let periods = own
-                    .as_deref()
-                    .or(self.makeup_hours.as_deref())
-                    .unwrap_or(&self.weekly[0]);
+                let periods = own.as_deref().or(self.makeup_hours.as_deref()).unwrap_or(&self.weekly[0]);
                 return (periods, DayKind::Makeup(label.clone()));
             }
         }
         if let Some(label) = self.holidays.get(&date) {
             return (&[], DayKind::Holiday(label.clone()));
         }
-        (
-            &self.weekly[date.weekday().num_days_from_monday() as usize],
-            DayKind::Regular,
-        )
+        (&self.weekly[date.weekday().num_days_from_monday() as usize], DayKind::Regular)
     }
 
     /// The index of a named window.
@@ -167,29 +161,17 @@ impl WorkingCalendar {
             ordered.sort_unstable();
             for (from, to) in ordered {
                 let start = local_instant(spec.zone, date, from).timestamp();
-                let end_date = if to <= from {
-                    date.succ_opt().expect("in range")
-                } else {
-                    date
-                };
+                let end_date = if to <= from { date.succ_opt().expect("in range") } else { date };
                 let end = local_instant(spec.zone, end_date, to).timestamp();
                 // A period crossing midnight may run into the next day's first one; the
                 // overlap counts once.
-                let start = intervals
-                    .last()
-                    .map_or(start, |prev: &Interval| start.max(prev.end));
+                let start = intervals.last().map_or(start, |prev: &Interval| start.max(prev.end));
                 if start < end {
                     intervals.push(Interval { start, end });
                 }
             }
             let count = (intervals.len() - start_count) as u32;
-            days.push(Day {
-                date,
-                kind,
-                first: start_count as u32,
-                count,
-                working_before: working_days.len() as u32,
-            });
+            days.push(Day { date, kind, first: start_count as u32, count, working_before: working_days.len() as u32 });
             if count > 0 {
                 working_days.push(index as u32);
             }
@@ -224,12 +206,7 @@ impl WorkingCalendar {
     }
 
     fn outside(&self, date: NaiveDate) -> OutsideCalendar {
-        OutsideCalendar {
-            calendar: self.name.clone(),
-            date,
-            first: self.first,
-            last: self.last,
-        }
+        OutsideCalendar { calendar: self.name.clone(), date, first: self.first, last: self.last }
     }
 
     fn local_date(&self, t: DateTime<Utc>) -> NaiveDate {
@@ -261,10 +238,7 @@ impl WorkingCalendar {
         match self.intervals.get(i) {
             Some(iv) if iv.start <= t => self.before[i] + (t - iv.start),
             Some(_) => self.before[i],
-            None => self
-                .before
-                .last()
-                .map_or(0, |b| b + self.len(self.intervals.len() - 1)),
+            None => self.before.last().map_or(0, |b| b + self.len(self.intervals.len() - 1)),
         }
     }
 
@@ -275,11 +249,7 @@ impl WorkingCalendar {
     /// `t` plus (or minus, when `seconds` is negative) working time. A deadline that falls
     /// on the boundary of two periods is the end of the earlier one when adding and the
     /// start of the later one when subtracting.
-    pub fn add_working_time(
-        &self,
-        t: DateTime<Utc>,
-        seconds: i64,
-    ) -> Result<Reckoning, OutsideCalendar> {
+    pub fn add_working_time(&self, t: DateTime<Utc>, seconds: i64) -> Result<Reckoning, OutsideCalendar> {
         self.check(t)?;
         let target = self.position(t.timestamp()) + seconds;
         if target < 0 {
@@ -299,14 +269,8 @@ impl WorkingCalendar {
         };
         let at = iv.start + (target - self.before[j]);
         let at = DateTime::from_timestamp(at, 0).expect("in range");
-        let (from, to) = (
-            t.timestamp().min(at.timestamp()),
-            t.timestamp().max(at.timestamp()),
-        );
-        Ok(Reckoning {
-            at,
-            how: self.describe_periods(from, to),
-        })
+        let (from, to) = (t.timestamp().min(at.timestamp()), t.timestamp().max(at.timestamp()));
+        Ok(Reckoning { at, how: self.describe_periods(from, to) })
     }
 
     /// The first interval index for which `reached` holds; `reached` must be monotonic.
@@ -324,11 +288,7 @@ impl WorkingCalendar {
     }
 
     /// Working seconds between two instants (negative when `b` is before `a`).
-    pub fn working_time_between(
-        &self,
-        a: DateTime<Utc>,
-        b: DateTime<Utc>,
-    ) -> Result<i64, OutsideCalendar> {
+    pub fn working_time_between(&self, a: DateTime<Utc>, b: DateTime<Utc>) -> Result<i64, OutsideCalendar> {
         self.check(a)?;
         self.check(b)?;
         Ok(self.position(b.timestamp()) - self.position(a.timestamp()))
@@ -340,22 +300,13 @@ impl WorkingCalendar {
         let day = &self.days[d];
         let counted_so_far = day.working_before as i64 + i64::from(day.count > 0);
         let k = counted_so_far + n - 1;
-        let Some(&target) = usize::try_from(k)
-            .ok()
-            .and_then(|k| self.working_days.get(k))
-        else {
+        let Some(&target) = usize::try_from(k).ok().and_then(|k| self.working_days.get(k)) else {
             return Err(self.outside(self.last.succ_opt().unwrap_or(self.last)));
         };
         let target = &self.days[target as usize];
         let at = self.close_of(target);
         let counted = &self.working_days[counted_so_far as usize..=k as usize];
-        Ok(Reckoning {
-            at,
-            how: format!(
-                "counted {}; due at close of business",
-                self.describe_days(counted)
-            ),
-        })
+        Ok(Reckoning { at, how: format!("counted {}; due at close of business", self.describe_days(counted)) })
     }
 
     /// Opening of the `n`th working day before the day of `t` (that day not counted):
@@ -371,10 +322,7 @@ impl WorkingCalendar {
         let at = DateTime::from_timestamp(at, 0).expect("in range");
         Ok(Reckoning {
             at,
-            how: format!(
-                "opening of {}",
-                self.describe_days(&[self.working_days[(before - n) as usize]])
-            ),
+            how: format!("opening of {}", self.describe_days(&[self.working_days[(before - n) as usize]])),
         })
     }
 
@@ -384,10 +332,7 @@ impl WorkingCalendar {
         let d = self.check(t)?;
         let day = &self.days[d];
         if day.count > 0 && t < self.close_of(day) {
-            return Ok(Reckoning {
-                at: self.close_of(day),
-                how: format!("close of business on {}", day.date),
-            });
+            return Ok(Reckoning { at: self.close_of(day), how: format!("close of business on {}", day.date) });
         }
         let k = day.working_before as usize + usize::from(day.count > 0);
         let Some(&next) = self.working_days.get(k) else {
@@ -438,22 +383,12 @@ impl WorkingCalendar {
             }
             total += 1;
             if shown < SHOWN {
-                let s = DateTime::from_timestamp(s, 0)
-                    .expect("in range")
-                    .with_timezone(&self.zone);
-                let e = DateTime::from_timestamp(e, 0)
-                    .expect("in range")
-                    .with_timezone(&self.zone);
+                let s = DateTime::from_timestamp(s, 0).expect("in range").with_timezone(&self.zone);
+                let e = DateTime::from_timestamp(e, 0).expect("in range").with_timezone(&self.zone);
                 if shown > 0 {
                     out.push_str(", ");
                 }
-                let _ = write!(
-                    out,
-                    "{} {}-{}",
-                    s.format("%Y-%m-%d"),
-                    s.format("%H:%M"),
-                    e.format("%H:%M")
-                );
+                let _ = write!(out, "{} {}-{}", s.format("%Y-%m-%d"), s.format("%H:%M"), e.format("%H:%M"));
                 shown += 1;
             }
         }
@@ -472,15 +407,8 @@ impl WorkingCalendar {
             .1
             .iter()
             .map(|&(from, to)| {
-                let end_date = if to <= from {
-                    date.succ_opt().expect("in range")
-                } else {
-                    date
-                };
-                (
-                    local_instant(self.zone, date, from),
-                    local_instant(self.zone, end_date, to),
-                )
+                let end_date = if to <= from { date.succ_opt().expect("in range") } else { date };
+                (local_instant(self.zone, date, from), local_instant(self.zone, end_date, to))
             })
             .collect();
         out.sort_unstable();
@@ -500,18 +428,13 @@ impl WorkingCalendar {
     /// The next permitted moment of the window: `t` itself when inside it.
     pub fn window_from(&self, t: DateTime<Utc>, window: usize) -> DateTime<Utc> {
         let date = self.local_date(t);
-        [
-            date.pred_opt(),
-            Some(date),
-            date.succ_opt(),
-            date.succ_opt().and_then(|d| d.succ_opt()),
-        ]
-        .into_iter()
-        .flatten()
-        .flat_map(|d| self.window_on(window, d))
-        .find(|(_, e)| t < *e)
-        .map(|(s, _)| s.max(t))
-        .expect("a window opens within two days")
+        [date.pred_opt(), Some(date), date.succ_opt(), date.succ_opt().and_then(|d| d.succ_opt())]
+            .into_iter()
+            .flatten()
+            .flat_map(|d| self.window_on(window, d))
+            .find(|(_, e)| t < *e)
+            .map(|(s, _)| s.max(t))
+            .expect("a window opens within two days")
     }
 
     /// The end of the day's last window: of `t`'s day, or of the next day when that end
@@ -530,14 +453,9 @@ impl WorkingCalendar {
 /// change is read with the offset in force before it (02:30 in a 02:00→03:00 gap is 03:30);
 /// a repeated time is its first occurrence.
 pub fn local_instant(zone: Tz, date: NaiveDate, minute: u32) -> DateTime<Utc> {
-    let (date, minute) = if minute >= 24 * 60 {
-        (date.succ_opt().expect("in range"), minute - 24 * 60)
-    } else {
-        (date, minute)
-    };
-    let naive = date
-        .and_hms_opt(minute / 60, minute % 60, 0)
-        .expect("valid time");
+    let (date, minute) =
+        if minute >= 24 * 60 { (date.succ_opt().expect("in range"), minute - 24 * 60) } else { (date, minute) };
+    let naive = date.and_hms_opt(minute / 60, minute % 60, 0).expect("valid time");
     from_local(zone, naive)
 }
 
@@ -572,9 +490,7 @@ mod tests {
     fn calendar(src: &str) -> WorkingCalendar {
         let file = crate::syntax::parse(src, 0).expect("the test calendar parses");
         let checked = crate::check::check(&[file], 0);
-        let model = checked
-            .model
-            .unwrap_or_else(|| panic!("the test calendar checks: {:?}", checked.diagnostics));
+        let model = checked.model.unwrap_or_else(|| panic!("the test calendar checks: {:?}", checked.diagnostics));
         WorkingCalendar::compile(&model.calendars[0])
     }
 
@@ -583,23 +499,17 @@ mod tests {
     }
 
     fn at(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s)
-            .expect("an RFC 3339 instant")
-            .with_timezone(&Utc)
+        DateTime::parse_from_rfc3339(s).expect("an RFC 3339 instant").with_timezone(&Utc)
     }
 
-    const NEW_YORK_OFFICE: &str =
-        "calendar ny zone America/New_York valid 2024 hours mon-fri 09:00-17:00";
-    const NEW_YORK_ALWAYS: &str =
-        "calendar ny zone America/New_York valid 2024 hours mon-sun 00:00-24:00";
+    const NEW_YORK_OFFICE: &str = "calendar ny zone America/New_York valid 2024 hours mon-fri 09:00-17:00";
+    const NEW_YORK_ALWAYS: &str = "calendar ny zone America/New_York valid 2024 hours mon-sun 00:00-24:00";
 
     #[test]
     fn working_hours_across_the_spring_gap_count_elapsed_time() {
         let ny = calendar(NEW_YORK_ALWAYS);
         // 02:00-03:00 does not exist on 2024-03-10: one working hour from 01:30 EST is 03:30 EDT.
-        let r = ny
-            .add_working_time(at("2024-03-10T01:30:00-05:00"), 3600)
-            .unwrap();
+        let r = ny.add_working_time(at("2024-03-10T01:30:00-05:00"), 3600).unwrap();
         assert_eq!(r.at, at("2024-03-10T03:30:00-04:00"));
     }
 
@@ -607,16 +517,9 @@ mod tests {
     fn working_hours_across_the_repeated_autumn_hour_count_it_twice() {
         let ny = calendar(NEW_YORK_ALWAYS);
         // 01:00-02:00 happens twice on 2024-11-03: an hour after the first 01:30 is the second.
-        let r = ny
-            .add_working_time(at("2024-11-03T01:30:00-04:00"), 3600)
-            .unwrap();
+        let r = ny.add_working_time(at("2024-11-03T01:30:00-04:00"), 3600).unwrap();
         assert_eq!(r.at, at("2024-11-03T01:30:00-05:00"));
-        let day = ny
-            .working_time_between(
-                at("2024-11-03T00:00:00-04:00"),
-                at("2024-11-04T00:00:00-05:00"),
-            )
-            .unwrap();
+        let day = ny.working_time_between(at("2024-11-03T00:00:00-04:00"), at("2024-11-04T00:00:00-05:00")).unwrap();
         assert_eq!(day, 25 * 3600, "the day of the change has 25 hours");
     }
 
@@ -624,61 +527,38 @@ mod tests {
     fn office_hours_keep_their_local_times_across_the_changes() {
         let ny = calendar(NEW_YORK_OFFICE);
         // Friday 16:00 EST + 2 working hours: 1 h on Friday, 1 h on Monday, now EDT.
-        let r = ny
-            .add_working_time(at("2024-03-08T16:00:00-05:00"), 2 * 3600)
-            .unwrap();
+        let r = ny.add_working_time(at("2024-03-08T16:00:00-05:00"), 2 * 3600).unwrap();
         assert_eq!(r.at, at("2024-03-11T10:00:00-04:00"));
-        let r = ny
-            .add_working_time(at("2024-11-01T16:00:00-04:00"), 2 * 3600)
-            .unwrap();
+        let r = ny.add_working_time(at("2024-11-01T16:00:00-04:00"), 2 * 3600).unwrap();
         assert_eq!(r.at, at("2024-11-04T10:00:00-05:00"));
-        let r = ny
-            .add_working_days(at("2024-03-08T10:00:00-05:00"), 1)
-            .unwrap();
+        let r = ny.add_working_days(at("2024-03-08T10:00:00-05:00"), 1).unwrap();
         assert_eq!(r.at, at("2024-03-11T17:00:00-04:00"));
     }
 
     #[test]
     fn periods_crossing_midnight_survive_the_changes() {
-        let berlin =
-            calendar("calendar night zone Europe/Berlin valid 2024 hours mon-sun 22:00-02:00");
+        let berlin = calendar("calendar night zone Europe/Berlin valid 2024 hours mon-sun 22:00-02:00");
         // Saturday 23:00 CET: 3 h left that night (the period ends as the clocks jump at 02:00),
         // then 1 h of Sunday night's shift, now CEST.
-        let r = berlin
-            .add_working_time(at("2024-03-30T23:00:00+01:00"), 4 * 3600)
-            .unwrap();
+        let r = berlin.add_working_time(at("2024-03-30T23:00:00+01:00"), 4 * 3600).unwrap();
         assert_eq!(r.at, at("2024-03-31T23:00:00+02:00"));
-        assert!(berlin
-            .in_working_hours(at("2024-03-31T01:30:00+01:00"))
-            .unwrap());
-        assert!(!berlin
-            .in_working_hours(at("2024-03-31T03:00:00+02:00"))
-            .unwrap());
+        assert!(berlin.in_working_hours(at("2024-03-31T01:30:00+01:00")).unwrap());
+        assert!(!berlin.in_working_hours(at("2024-03-31T03:00:00+02:00")).unwrap());
     }
 
     #[test]
     fn a_period_ending_at_24_00_runs_to_midnight() {
-        let late =
-            calendar("calendar late zone Asia/Shanghai valid 2024 hours mon-fri 18:00-24:00");
-        assert!(late
-            .in_working_hours(at("2024-05-10T23:59:59+08:00"))
-            .unwrap());
-        assert!(!late
-            .in_working_hours(at("2024-05-11T00:00:00+08:00"))
-            .unwrap());
-        let r = late
-            .add_working_days(at("2024-05-09T12:00:00+08:00"), 1)
-            .unwrap();
+        let late = calendar("calendar late zone Asia/Shanghai valid 2024 hours mon-fri 18:00-24:00");
+        assert!(late.in_working_hours(at("2024-05-10T23:59:59+08:00")).unwrap());
+        assert!(!late.in_working_hours(at("2024-05-11T00:00:00+08:00")).unwrap());
+        let r = late.add_working_days(at("2024-05-09T12:00:00+08:00"), 1).unwrap();
         assert_eq!(r.at, at("2024-05-11T00:00:00+08:00"));
     }
 
     #[test]
     fn calendar_days_end_at_local_midnight_in_daylight_saving_zones() {
         let tz: Tz = "America/New_York".parse().unwrap();
-        assert_eq!(
-            add_days(tz, at("2024-03-09T12:00:00-05:00"), 1),
-            at("2024-03-11T00:00:00-04:00")
-        );
+        assert_eq!(add_days(tz, at("2024-03-09T12:00:00-05:00"), 1), at("2024-03-11T00:00:00-04:00"));
         assert_eq!(
             local_instant(tz, NaiveDate::from_ymd_opt(2024, 3, 10).unwrap(), 150),
             at("2024-03-10T03:30:00-04:00")
@@ -688,61 +568,29 @@ mod tests {
     #[test]
     fn periods_are_half_open() {
         let cn = cn_mainland();
-        assert!(cn
-            .in_working_hours(at("2024-05-10T09:00:00+08:00"))
-            .unwrap());
-        assert!(!cn
-            .in_working_hours(at("2024-05-10T18:00:00+08:00"))
-            .unwrap());
-        assert!(cn
-            .in_working_hours(at("2024-05-10T17:59:59+08:00"))
-            .unwrap());
+        assert!(cn.in_working_hours(at("2024-05-10T09:00:00+08:00")).unwrap());
+        assert!(!cn.in_working_hours(at("2024-05-10T18:00:00+08:00")).unwrap());
+        assert!(cn.in_working_hours(at("2024-05-10T17:59:59+08:00")).unwrap());
     }
 
     #[test]
     fn same_day_is_close_of_business_or_the_next_working_day() {
         let cn = cn_mainland();
-        assert_eq!(
-            cn.same_day(at("2024-05-10T10:00:00+08:00")).unwrap().at,
-            at("2024-05-10T18:00:00+08:00")
-        );
+        assert_eq!(cn.same_day(at("2024-05-10T10:00:00+08:00")).unwrap().at, at("2024-05-10T18:00:00+08:00"));
         // After closing on Friday: the make-up Saturday 2024-05-11 is the next working day.
-        assert_eq!(
-            cn.same_day(at("2024-05-10T18:00:00+08:00")).unwrap().at,
-            at("2024-05-11T18:00:00+08:00")
-        );
-        assert_eq!(
-            cn.same_day(at("2024-10-01T10:00:00+08:00")).unwrap().at,
-            at("2024-10-08T18:00:00+08:00")
-        );
+        assert_eq!(cn.same_day(at("2024-05-10T18:00:00+08:00")).unwrap().at, at("2024-05-11T18:00:00+08:00"));
+        assert_eq!(cn.same_day(at("2024-10-01T10:00:00+08:00")).unwrap().at, at("2024-10-08T18:00:00+08:00"));
     }
 
     #[test]
     fn windows_give_the_next_permitted_moment_and_the_days_last_end() {
-        let calls = calendar(
-            "calendar c zone Asia/Shanghai valid 2024 window calls 08:30-12:00, 14:30-21:00",
-        );
+        let calls = calendar("calendar c zone Asia/Shanghai valid 2024 window calls 08:30-12:00, 14:30-21:00");
         let w = 0;
-        assert_eq!(
-            calls.window_from(at("2024-05-10T12:30:00+08:00"), w),
-            at("2024-05-10T14:30:00+08:00")
-        );
-        assert_eq!(
-            calls.window_from(at("2024-05-10T09:00:00+08:00"), w),
-            at("2024-05-10T09:00:00+08:00")
-        );
-        assert_eq!(
-            calls.window_from(at("2024-05-10T21:00:00+08:00"), w),
-            at("2024-05-11T08:30:00+08:00")
-        );
-        assert_eq!(
-            calls.window_end(at("2024-05-10T20:59:00+08:00"), w),
-            at("2024-05-10T21:00:00+08:00")
-        );
-        assert_eq!(
-            calls.window_end(at("2024-05-10T21:00:00+08:00"), w),
-            at("2024-05-11T21:00:00+08:00")
-        );
+        assert_eq!(calls.window_from(at("2024-05-10T12:30:00+08:00"), w), at("2024-05-10T14:30:00+08:00"));
+        assert_eq!(calls.window_from(at("2024-05-10T09:00:00+08:00"), w), at("2024-05-10T09:00:00+08:00"));
+        assert_eq!(calls.window_from(at("2024-05-10T21:00:00+08:00"), w), at("2024-05-11T08:30:00+08:00"));
+        assert_eq!(calls.window_end(at("2024-05-10T20:59:00+08:00"), w), at("2024-05-10T21:00:00+08:00"));
+        assert_eq!(calls.window_end(at("2024-05-10T21:00:00+08:00"), w), at("2024-05-11T21:00:00+08:00"));
         assert!(!calls.in_window(at("2024-05-10T21:00:00+08:00"), w));
     }
 

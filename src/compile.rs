@@ -15,10 +15,6 @@ pub struct Program {
 
 /// Compile a checked model.
 pub fn compile(model: Model) -> Program {
-    let calendars = model
-        .calendars
-        .iter()
-        .map(WorkingCalendar::compile)
-        .collect();
+    let calendars = model.calendars.iter().map(WorkingCalendar::compile).collect();
     Program { model, calendars }
 }

@@ -56,18 +56,12 @@ impl Diagnostic {
 
     /// A warning with a stable code.
     pub(crate) fn warning(code: &'static str, message: impl Into<String>) -> Diagnostic {
-        Diagnostic {
-            severity: Severity::Warning,
-            ..Diagnostic::error(code, message)
-        }
+        Diagnostic { severity: Severity::Warning, ..Diagnostic::error(code, message) }
     }
 
     /// Point at a span.
     pub(crate) fn label(mut self, span: Span, text: impl Into<String>) -> Diagnostic {
-        self.labels.push(Label {
-            span,
-            text: text.into(),
-        });
+        self.labels.push(Label { span, text: text.into() });
         self
     }
 
@@ -212,15 +206,11 @@ impl miette::Diagnostic for Diagnostic {
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.help
-            .as_ref()
-            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        self.source
-            .as_ref()
-            .map(|s| s.miette() as &dyn miette::SourceCode)
+        self.source.as_ref().map(|s| s.miette() as &dyn miette::SourceCode)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
@@ -254,11 +244,7 @@ impl Diagnostics {
 impl fmt::Display for Diagnostics {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let n = self.errors().count();
-        write!(
-            f,
-            "{n} error{} in the policy",
-            if n == 1 { "" } else { "s" }
-        )?;
+        write!(f, "{n} error{} in the policy", if n == 1 { "" } else { "s" })?;
         for d in self.errors() {
             match d.location() {
                 Some(loc) => write!(f, "\n  {loc}: {}", d.message)?,
@@ -272,10 +258,7 @@ impl fmt::Display for Diagnostics {
 impl std::error::Error for Diagnostics {}
 
 /// The closest of `candidates` to `word`, if it is close enough to be a likely typo.
-pub(crate) fn did_you_mean<'a>(
-    word: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Option<String> {
+pub(crate) fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
     let limit = (word.chars().count() / 3).max(1);
     candidates
         .into_iter()
@@ -294,9 +277,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
         row[0] = i + 1;
         for (j, cb) in b.iter().enumerate() {
             let above = row[j + 1];
-            row[j + 1] = (above + 1)
-                .min(row[j] + 1)
-                .min(diagonal + usize::from(ca != *cb));
+            row[j + 1] = (above + 1).min(row[j] + 1).min(diagonal + usize::from(ca != *cb));
             diagonal = above;
         }
     }
@@ -310,14 +291,8 @@ mod tests {
     #[test]
     fn near_misses_are_suggested_and_far_ones_are_not() {
         let fields = ["impact.safety", "impact.media", "score"];
-        assert_eq!(
-            did_you_mean("impact.saftey", fields),
-            Some("did you mean `impact.safety`?".into())
-        );
-        assert_eq!(
-            did_you_mean("scor", fields),
-            Some("did you mean `score`?".into())
-        );
+        assert_eq!(did_you_mean("impact.saftey", fields), Some("did you mean `impact.safety`?".into()));
+        assert_eq!(did_you_mean("scor", fields), Some("did you mean `score`?".into()));
         assert_eq!(did_you_mean("customer", fields), None);
     }
 }

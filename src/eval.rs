@@ -39,17 +39,8 @@ pub fn evaluate(program: &Program, slots: &[Value]) -> Result<Decision, Calendar
         Some(Value::Text(t)) => t.clone(),
         _ => "".into(),
     };
-    let mut env = Env {
-        program,
-        slots,
-        lets: vec![None; model.lets.len()],
-        grade: None,
-    };
-    let fail = |context: String, source: OutsideCalendar| CalendarError {
-        ticket: ticket.to_string(),
-        context,
-        source,
-    };
+    let mut env = Env { program, slots, lets: vec![None; model.lets.len()], grade: None };
+    let fail = |context: String, source: OutsideCalendar| CalendarError { ticket: ticket.to_string(), context, source };
     let mut trace = Vec::new();
     // Which trace entry each rule made, so effects of grade rules join their entry.
     let mut entry_of: Vec<Option<usize>> = vec![None; model.rules.len()];
@@ -57,18 +48,12 @@ pub fn evaluate(program: &Program, slots: &[Value]) -> Result<Decision, Calendar
     let mut grade: Option<u16> = None;
     for (i, rule) in model.rules.iter().enumerate() {
         let Some(g) = rule.grade else { continue };
-        let fired = env
-            .fires(rule.condition.as_ref())
-            .map_err(|e| fail(format!("rule `{}`", rule.name), e))?;
+        let fired = env.fires(rule.condition.as_ref()).map_err(|e| fail(format!("rule `{}`", rule.name), e))?;
         if fired {
             grade = Some(grade.map_or(g, |current| current.min(g)));
             entry_of[i] = Some(trace.len());
             trace.push(env.entry(&rule.name, &rule.clause, rule.condition.as_ref()));
-            trace
-                .last_mut()
-                .expect("just pushed")
-                .effects
-                .push(format!("grade {}", model.grades[g as usize].name));
+            trace.last_mut().expect("just pushed").effects.push(format!("grade {}", model.grades[g as usize].name));
         }
     }
     env.grade = grade.or(model.default_grade);
@@ -91,9 +76,7 @@ pub fn evaluate(program: &Program, slots: &[Value]) -> Result<Decision, Calendar
             Some(index) => index,
             None if rule.grade.is_some() => continue,
             None => {
-                let fired = env
-                    .fires(rule.condition.as_ref())
-                    .map_err(|e| fail(format!("rule `{}`", rule.name), e))?;
+                let fired = env.fires(rule.condition.as_ref()).map_err(|e| fail(format!("rule `{}`", rule.name), e))?;
                 if !fired {
                     continue;
                 }
@@ -103,19 +86,13 @@ pub fn evaluate(program: &Program, slots: &[Value]) -> Result<Decision, Calendar
         };
         for effect in &rule.effects {
             env.apply(effect, &mut decision, &mut trace[index])
-                .map_err(|e| {
-                    fail(
-                        format!("{} in rule `{}`", effect_name(model, effect), rule.name),
-                        e,
-                    )
-                })?;
+                .map_err(|e| fail(format!("{} in rule `{}`", effect_name(model, effect), rule.name), e))?;
         }
     }
 
     for exemption in &model.exemptions {
-        let fired = env
-            .fires(Some(&exemption.condition))
-            .map_err(|e| fail(format!("exemption `{}`", exemption.name), e))?;
+        let fired =
+            env.fires(Some(&exemption.condition)).map_err(|e| fail(format!("exemption `{}`", exemption.name), e))?;
         if !fired {
             continue;
         }
@@ -130,11 +107,7 @@ pub fn evaluate(program: &Program, slots: &[Value]) -> Result<Decision, Calendar
         }
         decision.actions.retain(|a| !removed.contains(a));
         decision.exempt.push(exemption.name.clone());
-        let mut entry = env.entry(
-            &exemption.name,
-            &exemption.clause,
-            Some(&exemption.condition),
-        );
+        let mut entry = env.entry(&exemption.name, &exemption.clause, Some(&exemption.condition));
         entry.because = format!("{}: {}", exemption.because, entry.because);
         entry.effects = removed.iter().map(|a| format!("exempt {a}")).collect();
         trace.push(entry);
@@ -172,12 +145,7 @@ impl Env<'_> {
         }
     }
 
-    fn entry(
-        &mut self,
-        rule: &Arc<str>,
-        clause: &Option<Arc<str>>,
-        condition: Option<&Expr>,
-    ) -> TraceEntry {
+    fn entry(&mut self, rule: &Arc<str>, clause: &Option<Arc<str>>, condition: Option<&Expr>) -> TraceEntry {
         let because = match condition {
             None => "always".to_string(),
             Some(c) => {
@@ -186,27 +154,13 @@ impl Env<'_> {
                 facts.join(", ")
             }
         };
-        TraceEntry {
-            rule: rule.clone(),
-            clause: clause.clone(),
-            because,
-            effects: Vec::new(),
-            deadlines: Vec::new(),
-        }
+        TraceEntry { rule: rule.clone(), clause: clause.clone(), because, effects: Vec::new(), deadlines: Vec::new() }
     }
 
-    fn apply(
-        &mut self,
-        effect: &Effect,
-        decision: &mut Decision,
-        entry: &mut TraceEntry,
-    ) -> Eval<()> {
+    fn apply(&mut self, effect: &Effect, decision: &mut Decision, entry: &mut TraceEntry) -> Eval<()> {
         let model = &self.program.model;
         let guard = match effect {
-            Effect::Route(_, g)
-            | Effect::Action(_, g)
-            | Effect::Deadline(_, g)
-            | Effect::Value(_, _, g) => g.as_ref(),
+            Effect::Route(_, g) | Effect::Action(_, g) | Effect::Deadline(_, g) | Effect::Value(_, _, g) => g.as_ref(),
         };
         if !self.fires(guard)? {
             return Ok(());
@@ -233,36 +187,25 @@ impl Env<'_> {
             Effect::Deadline(def, _) => {
                 let name = &model.deadlines[def.name as usize];
                 let Some((at, how, start)) = self.deadline(&def.expr)? else {
-                    entry.effects.push(format!(
-                        "deadline {name} not set: a time it needs is missing"
-                    ));
+                    entry.effects.push(format!("deadline {name} not set: a time it needs is missing"));
                     return Ok(());
                 };
                 let mut warnings = Vec::new();
                 for w in &def.warnings {
-                    warnings.push(Instant::new(
-                        self.warning(w, at, start.as_ref())?,
-                        model.zone,
-                    ));
+                    warnings.push(Instant::new(self.warning(w, at, start.as_ref())?, model.zone));
                 }
                 decision.deadlines.set(name, Instant::new(at, model.zone));
                 if !warnings.is_empty() {
                     decision.warnings.set(name, warnings);
                 }
                 entry.effects.push(format!("deadline {name}"));
-                entry.deadlines.push(DeadlineNote {
-                    name: name.clone(),
-                    at: Instant::new(at, model.zone),
-                    how,
-                });
+                entry.deadlines.push(DeadlineNote { name: name.clone(), at: Instant::new(at, model.zone), how });
             }
             Effect::Value(id, expr, _) => {
                 let value = self.eval(expr)?;
                 let name = &model.values[*id as usize];
                 if let Some(json) = self.to_json(&value, expr) {
-                    entry
-                        .effects
-                        .push(format!("value {name} = {}", self.show(&value, expr)));
+                    entry.effects.push(format!("value {name} = {}", self.show(&value, expr)));
                     decision.values.set(name, json);
                 }
             }
@@ -298,21 +241,16 @@ impl Env<'_> {
             ExprKind::WindowEnd(_, c, w) => {
                 format!(
                     "end of the day's last `{}` window of calendar `{}`",
-                    model.calendars[*c as usize].windows[*w as usize].0,
-                    model.calendars[*c as usize].name
+                    model.calendars[*c as usize].windows[*w as usize].0, model.calendars[*c as usize].name
                 )
             }
             ExprKind::WindowFrom(_, c, w) => {
                 format!(
                     "first moment inside window `{}` of calendar `{}`",
-                    model.calendars[*c as usize].windows[*w as usize].0,
-                    model.calendars[*c as usize].name
+                    model.calendars[*c as usize].windows[*w as usize].0, model.calendars[*c as usize].name
                 )
             }
-            ExprKind::SameDay(_, c) => format!(
-                "close of business on calendar `{}`",
-                model.calendars[*c as usize].name
-            ),
+            ExprKind::SameDay(_, c) => format!("close of business on calendar `{}`", model.calendars[*c as usize].name),
             _ => "computed".into(),
         }
     }
@@ -326,8 +264,7 @@ impl Env<'_> {
         match w {
             WarningDef::Before(spec) => Ok(self.shift(deadline, spec, true)?.at),
             WarningDef::Share(share) => {
-                let (start, spec) =
-                    start.expect("the checker requires `start + duration` for shares");
+                let (start, spec) = start.expect("the checker requires `start + duration` for shares");
                 let scale = |seconds: i64| -> i64 {
                     let scaled = Decimal::from(seconds) * share;
                     scaled.floor().try_into().unwrap_or(seconds)
@@ -351,32 +288,19 @@ impl Env<'_> {
         match spec.unit {
             Unit::Clock => {
                 let at = t + Duration::seconds(sign * spec.amount);
-                Ok(Reckoning {
-                    at,
-                    how: format!("{} of clock time", clock_text(spec.amount)),
-                })
+                Ok(Reckoning { at, how: format!("{} of clock time", clock_text(spec.amount)) })
             }
             Unit::Days => {
-                let zone = spec
-                    .calendar
-                    .map_or(zone, |c| self.program.calendars[c as usize].zone());
+                let zone = spec.calendar.map_or(zone, |c| self.program.calendars[c as usize].zone());
                 let at = if negative {
-                    local_instant(
-                        zone,
-                        t.with_timezone(&zone).date_naive() - Duration::days(spec.amount),
-                        0,
-                    )
+                    local_instant(zone, t.with_timezone(&zone).date_naive() - Duration::days(spec.amount), 0)
                 } else {
                     add_days(zone, t, spec.amount)
                 };
-                Ok(Reckoning {
-                    at,
-                    how: format!("{} calendar days, to midnight in {zone}", spec.amount),
-                })
+                Ok(Reckoning { at, how: format!("{} calendar days, to midnight in {zone}", spec.amount) })
             }
             Unit::WorkingTime | Unit::WorkingDays => {
-                let cal = &self.program.calendars
-                    [spec.calendar.expect("working units have a calendar") as usize];
+                let cal = &self.program.calendars[spec.calendar.expect("working units have a calendar") as usize];
                 let mut r = match (spec.unit, negative) {
                     (Unit::WorkingTime, _) => cal.add_working_time(t, sign * spec.amount)?,
                     (_, false) => cal.add_working_days(t, spec.amount)?,
@@ -450,9 +374,7 @@ impl Env<'_> {
             },
             ExprKind::Arith(op, l, r) => arith(*op, self.eval(l)?, self.eval(r)?),
             ExprKind::Shift(t, d, negative) => match (self.eval(t)?, self.eval(d)?) {
-                (Value::Time(t), Value::Duration(spec)) => {
-                    Value::Time(self.shift(t, &spec, *negative)?.at)
-                }
+                (Value::Time(t), Value::Duration(spec)) => Value::Time(self.shift(t, &spec, *negative)?.at),
                 _ => Value::Null,
             },
             ExprKind::Compare(op, l, r) => {
@@ -471,12 +393,8 @@ impl Env<'_> {
             }
             ExprKind::In(x, set, negated) => {
                 let found = match (self.eval(x)?, self.eval(set)?) {
-                    (Value::Enum(i) | Value::Grade(i), Value::EnumSet(bits)) => {
-                        Some(bits & (1 << i) != 0)
-                    }
-                    (Value::Text(t), Value::TextSet(texts)) => {
-                        Some(texts.binary_search(&t).is_ok())
-                    }
+                    (Value::Enum(i) | Value::Grade(i), Value::EnumSet(bits)) => Some(bits & (1 << i) != 0),
+                    (Value::Text(t), Value::TextSet(texts)) => Some(texts.binary_search(&t).is_ok()),
                     _ => None,
                 };
                 found.map_or(Value::Null, |f| Value::Bool(f != *negated))
@@ -487,34 +405,24 @@ impl Env<'_> {
             },
             ExprKind::Mentions(t, x) => match (self.eval(t)?, self.eval(x)?) {
                 (Value::Text(t), Value::Text(p)) => Value::Bool(phrase::mentions(&t, &p)),
-                (Value::Text(t), Value::TextSet(ps)) => {
-                    Value::Bool(ps.iter().any(|p| phrase::mentions(&t, p)))
-                }
+                (Value::Text(t), Value::TextSet(ps)) => Value::Bool(ps.iter().any(|p| phrase::mentions(&t, p))),
                 _ => Value::Null,
             },
             ExprKind::IsSet(x, set) => Value::Bool((self.eval(x)? != Value::Null) == *set),
             ExprKind::InWorkingHours(t, c) => match self.eval(t)? {
-                Value::Time(t) => {
-                    Value::Bool(self.program.calendars[*c as usize].in_working_hours(t)?)
-                }
+                Value::Time(t) => Value::Bool(self.program.calendars[*c as usize].in_working_hours(t)?),
                 _ => Value::Null,
             },
             ExprKind::InWindow(t, c, w) => match self.eval(t)? {
-                Value::Time(t) => {
-                    Value::Bool(self.program.calendars[*c as usize].in_window(t, *w as usize))
-                }
+                Value::Time(t) => Value::Bool(self.program.calendars[*c as usize].in_window(t, *w as usize)),
                 _ => Value::Null,
             },
             ExprKind::WindowFrom(t, c, w) => match self.eval(t)? {
-                Value::Time(t) => {
-                    Value::Time(self.program.calendars[*c as usize].window_from(t, *w as usize))
-                }
+                Value::Time(t) => Value::Time(self.program.calendars[*c as usize].window_from(t, *w as usize)),
                 _ => Value::Null,
             },
             ExprKind::WindowEnd(t, c, w) => match self.eval(t)? {
-                Value::Time(t) => {
-                    Value::Time(self.program.calendars[*c as usize].window_end(t, *w as usize))
-                }
+                Value::Time(t) => Value::Time(self.program.calendars[*c as usize].window_end(t, *w as usize)),
                 _ => Value::Null,
             },
             ExprKind::SameDay(t, c) => match self.eval(t)? {
@@ -529,19 +437,14 @@ impl Env<'_> {
             },
             ExprKind::Round(x, places) => match self.eval(x)?.as_decimal() {
                 Some(d) => {
-                    let mut rounded =
-                        d.round_dp_with_strategy(*places, RoundingStrategy::MidpointAwayFromZero);
+                    let mut rounded = d.round_dp_with_strategy(*places, RoundingStrategy::MidpointAwayFromZero);
                     rounded.rescale(*places);
                     Value::Decimal(rounded)
                 }
                 None => Value::Null,
             },
             ExprKind::Min(parts) | ExprKind::Max(parts) => {
-                let want = if matches!(e.kind, ExprKind::Min(_)) {
-                    Ordering::Less
-                } else {
-                    Ordering::Greater
-                };
+                let want = if matches!(e.kind, ExprKind::Min(_)) { Ordering::Less } else { Ordering::Greater };
                 let mut best: Option<Value> = None;
                 for p in parts {
                     let v = self.eval(p)?;
@@ -564,10 +467,7 @@ impl Env<'_> {
         match &e.kind {
             ExprKind::And(parts) => parts.iter().for_each(|p| self.facts(p, out)),
             ExprKind::Or(parts) => {
-                let decisive = parts
-                    .iter()
-                    .find(|p| self.eval(p).is_ok_and(|v| v.is_true()))
-                    .unwrap_or(&parts[0]);
+                let decisive = parts.iter().find(|p| self.eval(p).is_ok_and(|v| v.is_true())).unwrap_or(&parts[0]);
                 self.facts(decisive, out);
             }
             _ => self.reads(e, out),
@@ -578,24 +478,13 @@ impl Env<'_> {
         let fact = match &e.kind {
             ExprKind::Field(slot) => {
                 let v = self.slots[*slot].clone();
-                Some(format!(
-                    "{} = {}",
-                    self.model().fields[*slot].path,
-                    self.show(&v, e)
-                ))
+                Some(format!("{} = {}", self.model().fields[*slot].path, self.show(&v, e)))
             }
             ExprKind::Let(id) => {
                 let v = self.let_value(*id).unwrap_or(Value::Null);
-                Some(format!(
-                    "{} = {}",
-                    self.model().lets[*id as usize].name,
-                    self.show(&v, e)
-                ))
+                Some(format!("{} = {}", self.model().lets[*id as usize].name, self.show(&v, e)))
             }
-            ExprKind::Grade => Some(format!(
-                "grade = {}",
-                self.show(&self.grade.map_or(Value::Null, Value::Grade), e)
-            )),
+            ExprKind::Grade => Some(format!("grade = {}", self.show(&self.grade.map_or(Value::Null, Value::Grade), e))),
             _ => None,
         };
         if let Some(f) = fact {
@@ -648,9 +537,7 @@ impl Env<'_> {
             (Value::Time(t), _) => Instant::new(*t, model.zone).to_string(),
             (Value::Duration(d), _) => clock_text(d.amount),
             (Value::Grade(g), _) => model.grades[*g as usize].name.to_string(),
-            (Value::Enum(i), Some(Type::Enum(e))) => {
-                model.enums[e as usize].values[*i as usize].name.to_string()
-            }
+            (Value::Enum(i), Some(Type::Enum(e))) => model.enums[e as usize].values[*i as usize].name.to_string(),
             (Value::EnumSet(bits), Some(Type::EnumSet(e))) => {
                 let names: Vec<&str> = model.enums[e as usize]
                     .values
@@ -724,9 +611,7 @@ fn compare(l: &Value, r: &Value) -> Option<Ordering> {
         (Value::TextSet(a), Value::TextSet(b)) => Some(a.cmp(b)),
         // Grade 0 is the most severe, so it orders highest.
         (Value::Grade(a), Value::Grade(b)) => Some(b.cmp(a)),
-        (Value::Duration(a), Value::Duration(b)) if a.unit == b.unit => {
-            Some(a.amount.cmp(&b.amount))
-        }
+        (Value::Duration(a), Value::Duration(b)) if a.unit == b.unit => Some(a.amount.cmp(&b.amount)),
         _ => Some(l.as_decimal()?.cmp(&r.as_decimal()?)),
     }
 }

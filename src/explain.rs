@@ -10,24 +10,12 @@ use crate::policy::Policy;
 pub fn explain(policy: &Policy, decision: &Decision) -> String {
     let model = &policy.program().model;
     let mut out = String::new();
-    let label = model
-        .label
-        .as_deref()
-        .map(|l| format!(" ({l})"))
-        .unwrap_or_default();
-    let _ = writeln!(
-        out,
-        "ticket {} under policy {}{label}",
-        decision.ticket, decision.policy
-    );
+    let label = model.label.as_deref().map(|l| format!(" ({l})")).unwrap_or_default();
+    let _ = writeln!(out, "ticket {} under policy {}{label}", decision.ticket, decision.policy);
     let grade = match &decision.grade {
         None => "none (this policy has no grades)".to_string(),
         Some(g) => {
-            let label = model
-                .grades
-                .iter()
-                .find(|d| d.name == *g)
-                .and_then(|d| d.label.as_deref());
+            let label = model.grades.iter().find(|d| d.name == *g).and_then(|d| d.label.as_deref());
             label.map_or(g.to_string(), |l| format!("{g} ({l})"))
         }
     };
@@ -66,23 +54,13 @@ pub fn explain(policy: &Policy, decision: &Decision) -> String {
         let _ = writeln!(out, "  no rule fired; the grade is the policy's default");
     }
     for (i, entry) in decision.trace.iter().enumerate() {
-        let clause = entry
-            .clause
-            .as_deref()
-            .map(|c| format!(" [{c}]"))
-            .unwrap_or_default();
+        let clause = entry.clause.as_deref().map(|c| format!(" [{c}]")).unwrap_or_default();
         let label = model
             .rules
             .iter()
             .find(|r| r.name == entry.rule)
             .and_then(|r| r.label.as_deref())
-            .or_else(|| {
-                model
-                    .exemptions
-                    .iter()
-                    .find(|e| e.name == entry.rule)
-                    .and_then(|e| e.label.as_deref())
-            })
+            .or_else(|| model.exemptions.iter().find(|e| e.name == entry.rule).and_then(|e| e.label.as_deref()))
             .map(|l| format!(" \"{l}\""))
             .unwrap_or_default();
         let _ = writeln!(out, "  {}. {}{clause}{label}", i + 1, entry.rule);

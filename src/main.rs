@@ -9,11 +9,7 @@ use miette::{GraphicalReportHandler, GraphicalTheme};
 use triage::{check_file, Diagnostic, Policy, Severity};
 
 #[derive(Parser)]
-#[command(
-    name = "triage",
-    version,
-    about = "Check complaint-handling policies and decide tickets with them"
-)]
+#[command(name = "triage", version, about = "Check complaint-handling policies and decide tickets with them")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -64,22 +60,14 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Check { paths, json } => check(&paths, json),
-        Command::Eval {
-            policy,
-            tickets,
-            pretty,
-        } => eval(&policy, &tickets, pretty),
+        Command::Eval { policy, tickets, pretty } => eval(&policy, &tickets, pretty),
         Command::Test { paths, coverage } => test(&paths, coverage),
         Command::Explain { policy, ticket } => explain(&policy, &ticket),
     }
 }
 
 fn render(d: &Diagnostic) -> String {
-    let theme = if io::stderr().is_terminal() {
-        GraphicalTheme::unicode()
-    } else {
-        GraphicalTheme::unicode_nocolor()
-    };
+    let theme = if io::stderr().is_terminal() { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
     let mut out = String::new();
     match GraphicalReportHandler::new_themed(theme).render_report(&mut out, d) {
         Ok(()) => out,
@@ -121,10 +109,7 @@ fn check(paths: &[PathBuf], json: bool) -> ExitCode {
                 Severity::Warning => warnings += 1,
             }
             if json {
-                println!(
-                    "{}",
-                    serde_json::to_string(&d.to_report()).expect("reports serialise")
-                );
+                println!("{}", serde_json::to_string(&d.to_report()).expect("reports serialise"));
             } else {
                 eprint!("{}", render(&d));
             }
@@ -160,11 +145,7 @@ fn load(path: &Path) -> Option<Policy> {
             for d in diagnostics.iter() {
                 eprint!("{}", render(d));
             }
-            eprintln!(
-                "{}: the policy has errors; run `triage check {}` for details",
-                path.display(),
-                path.display()
-            );
+            eprintln!("{}: the policy has errors; run `triage check {}` for details", path.display(), path.display());
             None
         }
     }
@@ -179,25 +160,15 @@ struct Tally {
 
 impl Tally {
     /// Decide one ticket's JSON text; errors go to standard error, prefixed by `place`.
-    fn decide(
-        &mut self,
-        policy: &Policy,
-        place: &str,
-        json: &str,
-        out: &mut impl Write,
-        pretty: bool,
-    ) {
+    fn decide(&mut self, policy: &Policy, place: &str, json: &str, out: &mut impl Write, pretty: bool) {
         let ticket = match serde_json::from_str::<serde_json::Value>(json) {
             Ok(ticket) => ticket,
             Err(e) => return self.fail(format!("{place}: not valid JSON: {e}")),
         };
         match policy.evaluate(&ticket) {
             Ok(decision) => {
-                let text = if pretty {
-                    serde_json::to_string_pretty(&decision)
-                } else {
-                    serde_json::to_string(&decision)
-                };
+                let text =
+                    if pretty { serde_json::to_string_pretty(&decision) } else { serde_json::to_string(&decision) };
                 match writeln!(out, "{}", text.expect("decisions serialise")) {
                     Ok(()) => self.decided += 1,
                     Err(e) => self.fail(format!("{place}: cannot write the decision: {e}")),
@@ -242,12 +213,7 @@ fn eval(policy: &Path, tickets: &[PathBuf], pretty: bool) -> ExitCode {
         tally.fail(format!("cannot write decisions: {e}"));
     }
     if tally.failed > 0 {
-        eprintln!(
-            "decided {} of {} tickets; {} failed",
-            tally.decided,
-            tally.decided + tally.failed,
-            tally.failed
-        );
+        eprintln!("decided {} of {} tickets; {} failed", tally.decided, tally.decided + tally.failed, tally.failed);
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
@@ -272,49 +238,32 @@ fn test(paths: &[PathBuf], coverage: bool) -> ExitCode {
         };
         let report = policy.run_tests();
         for outcome in report.outcomes.iter().filter(|o| !o.passed()) {
-            let clauses = if outcome.clauses.is_empty() {
-                String::new()
-            } else {
-                format!(" [{}]", outcome.clauses.join(", "))
-            };
+            let clauses =
+                if outcome.clauses.is_empty() { String::new() } else { format!(" [{}]", outcome.clauses.join(", ")) };
             println!("FAIL {} {:?}{clauses}", outcome.location, outcome.name);
             if let Some(error) = &outcome.error {
                 println!("  cannot decide the scenario: {error}");
             }
             for f in &outcome.failures {
                 println!("  {}: expected {}", f.location, f.expected);
-                println!(
-                    "  {:width$}  but got  {}",
-                    "",
-                    f.actual,
-                    width = f.location.len()
-                );
+                println!("  {:width$}  but got  {}", "", f.actual, width = f.location.len());
             }
         }
         passed += report.passed();
         failed += report.failed();
         if coverage {
             for (rule, clause, location) in &report.uncovered {
-                let clause = clause
-                    .as_deref()
-                    .map(|c| format!(" [{c}]"))
-                    .unwrap_or_default();
+                let clause = clause.as_deref().map(|c| format!(" [{c}]")).unwrap_or_default();
                 println!("UNCOVERED {location} `{rule}`{clause}: no test makes it fire");
             }
             uncovered += report.uncovered.len();
         }
     }
     if coverage {
-        println!(
-            "{uncovered} rule{} not covered by any test",
-            plural(uncovered)
-        );
+        println!("{uncovered} rule{} not covered by any test", plural(uncovered));
     }
     if broken > 0 {
-        println!(
-            "{broken} polic{} could not be tested",
-            if broken == 1 { "y" } else { "ies" }
-        );
+        println!("{broken} polic{} could not be tested", if broken == 1 { "y" } else { "ies" });
     }
     println!("{passed} passed, {failed} failed");
     if failed > 0 || broken > 0 {
@@ -330,10 +279,8 @@ fn explain(policy_path: &Path, ticket_path: &Path) -> ExitCode {
     };
     let ticket = match std::fs::read_to_string(ticket_path)
         .map_err(|e| e.to_string())
-        .and_then(|t| {
-            serde_json::from_str::<serde_json::Value>(&t)
-                .map_err(|e| format!("not valid JSON: {e}"))
-        }) {
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).map_err(|e| format!("not valid JSON: {e}")))
+    {
         Ok(t) => t,
         Err(e) => {
             eprintln!("{}: {e}", ticket_path.display());

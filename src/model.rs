@@ -71,10 +71,7 @@ pub struct EnumDef {
 impl EnumDef {
     /// The index of a value name.
     pub fn index(&self, name: &str) -> Option<u16> {
-        self.values
-            .iter()
-            .position(|v| &*v.name == name)
-            .map(|i| i as u16)
+        self.values.iter().position(|v| &*v.name == name).map(|i| i as u16)
     }
 }
 

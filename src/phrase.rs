@@ -60,16 +60,7 @@ mod tests {
     fn xx_stands_for_a_short_text() {
         assert!(mentions("你到营业厅部门问问吧", "你到XX部门问问吧"));
         assert!(mentions("你不是说要办理吗？", "你不是说XX吗"));
-        assert!(
-            !mentions("你不是说吗", "你不是说XX吗"),
-            "XX stands for at least one character"
-        );
-        assert!(
-            !mentions(
-                "你到一个非常非常非常非常非常远的部门问问吧",
-                "你到XX部门问问吧"
-            ),
-            "too long a gap"
-        );
+        assert!(!mentions("你不是说吗", "你不是说XX吗"), "XX stands for at least one character");
+        assert!(!mentions("你到一个非常非常非常非常非常远的部门问问吧", "你到XX部门问问吧"), "too long a gap");
     }
 }

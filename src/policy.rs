@@ -101,10 +101,8 @@ impl Policy {
 
     /// Decide a ticket of any type that serialises to the ticket JSON.
     pub fn evaluate_typed<T: Serialize>(&self, ticket: &T) -> Result<Decision, EvalError> {
-        let json = serde_json::to_value(ticket).map_err(|e| EvalError::Serialize {
-            ticket: "ticket".into(),
-            message: e.to_string(),
-        })?;
+        let json = serde_json::to_value(ticket)
+            .map_err(|e| EvalError::Serialize { ticket: "ticket".into(), message: e.to_string() })?;
         self.evaluate(&json)
     }
 
@@ -162,8 +160,7 @@ impl Loader {
             }
             Err(e) => {
                 let d = imported_at.unwrap_or_else(|| Diagnostic::error("io", ""));
-                self.diagnostics
-                    .push(d.with_message(format!("cannot read `{}`: {e}", path.display())));
+                self.diagnostics.push(d.with_message(format!("cannot read `{}`: {e}", path.display())));
                 None
             }
         }
@@ -176,8 +173,7 @@ impl Loader {
         let file = match parse(text, id) {
             Ok(file) => file,
             Err(errors) => {
-                self.diagnostics
-                    .extend(errors.into_iter().map(|d| d.in_source(source.clone())));
+                self.diagnostics.extend(errors.into_iter().map(|d| d.in_source(source.clone())));
                 ast::File::default()
             }
         };
@@ -195,47 +191,34 @@ impl Loader {
 
     /// Check what was loaded: the model (if error-free) and every diagnostic.
     fn diagnose(&mut self) -> (Option<crate::model::Model>, Vec<Diagnostic>) {
-        if self.files.is_empty()
-            || self
-                .diagnostics
-                .iter()
-                .any(|d| d.severity() == Severity::Error)
-        {
+        if self.files.is_empty() || self.diagnostics.iter().any(|d| d.severity() == Severity::Error) {
             return (None, std::mem::take(&mut self.diagnostics));
         }
         let checked = check(&self.files, 0);
         let sources = &self.sources;
-        self.diagnostics.extend(
-            checked
-                .diagnostics
-                .into_iter()
-                .map(|d| match d.primary_file() {
-                    Some(file) if !d.has_source() => d.in_source(sources[file as usize].clone()),
-                    _ => d,
-                }),
-        );
+        self.diagnostics.extend(checked.diagnostics.into_iter().map(|d| match d.primary_file() {
+            Some(file) if !d.has_source() => d.in_source(sources[file as usize].clone()),
+            _ => d,
+        }));
         (checked.model, std::mem::take(&mut self.diagnostics))
     }
 
     fn finish(mut self) -> Result<Policy, Diagnostics> {
         let (model, diagnostics) = self.diagnose();
-        let (errors, warnings): (Vec<_>, Vec<_>) = diagnostics
-            .into_iter()
-            .partition(|d| d.severity() == Severity::Error);
+        let (errors, warnings): (Vec<_>, Vec<_>) =
+            diagnostics.into_iter().partition(|d| d.severity() == Severity::Error);
         match model {
-            Some(model) if errors.is_empty() && !model.name.is_empty() => {
-                Ok(Policy {
+            Some(model) if errors.is_empty() && !model.name.is_empty() => Ok(Policy {
                 program: Arc::new(compile(model)),
                 warnings: warnings.into(),
                 sources: self.sources.into(),
                 origin: None,
-            })
+            }),
+            Some(_) if errors.is_empty() => {
+                Err(Diagnostics(vec![Diagnostic::error("missing_policy", "this file declares no policy").help(
+                    "a policy file starts with `policy name \"label\"`; calendar files are imported by policies",
+                )]))
             }
-            Some(_) if errors.is_empty() => Err(Diagnostics(vec![Diagnostic::error(
-                "missing_policy",
-                "this file declares no policy",
-            )
-            .help("a policy file starts with `policy name \"label\"`; calendar files are imported by policies")])),
             _ => Err(Diagnostics(errors.into_iter().chain(warnings).collect())),
         }
     }

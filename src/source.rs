@@ -22,20 +22,12 @@ pub struct Span {
 impl Span {
     /// A span from `start` to `end` in `file`.
     pub fn new(file: FileId, start: usize, end: usize) -> Span {
-        Span {
-            file,
-            start: start as u32,
-            end: end as u32,
-        }
+        Span { file, start: start as u32, end: end as u32 }
     }
 
     /// The smallest span covering both.
     pub fn to(self, other: Span) -> Span {
-        Span {
-            file: self.file,
-            start: self.start.min(other.start),
-            end: self.end.max(other.end),
-        }
+        Span { file: self.file, start: self.start.min(other.start), end: self.end.max(other.end) }
     }
 
     /// The range as miette wants it.
@@ -79,11 +71,7 @@ impl Source {
     pub fn new(name: impl Into<String>, text: impl Into<Arc<str>>) -> Source {
         let name = name.into();
         let text = text.into();
-        Source {
-            named: NamedSource::new(name.clone(), text.clone()),
-            name,
-            text,
-        }
+        Source { named: NamedSource::new(name.clone(), text.clone()), name, text }
     }
 
     /// The display name.

@@ -108,25 +108,11 @@ impl Policy {
             .rules
             .iter()
             .map(|r| (&r.name, &r.clause, r.span))
-            .chain(
-                model
-                    .exemptions
-                    .iter()
-                    .map(|e| (&e.name, &e.clause, e.span)),
-            )
+            .chain(model.exemptions.iter().map(|e| (&e.name, &e.clause, e.span)))
             .filter(|(name, ..)| !fired.contains(*name))
-            .map(|(name, clause, span)| {
-                (
-                    name.to_string(),
-                    clause.as_deref().map(str::to_string),
-                    self.location(span),
-                )
-            })
+            .map(|(name, clause, span)| (name.to_string(), clause.as_deref().map(str::to_string), self.location(span)))
             .collect();
-        TestReport {
-            outcomes,
-            uncovered,
-        }
+        TestReport { outcomes, uncovered }
     }
 
     fn location(&self, span: Span) -> String {
@@ -142,15 +128,12 @@ impl Policy {
         let model = &program.model;
         let mut slots = match &test.base {
             Some(path) => {
-                let dir = self
-                    .origin()
-                    .and_then(Path::parent)
-                    .unwrap_or(Path::new("."));
+                let dir = self.origin().and_then(Path::parent).unwrap_or(Path::new("."));
                 let file = dir.join(path);
-                let text = std::fs::read_to_string(&file)
-                    .map_err(|e| format!("cannot read `{}`: {e}", file.display()))?;
-                let json: serde_json::Value = serde_json::from_str(&text)
-                    .map_err(|e| format!("`{}` is not valid JSON: {e}", file.display()))?;
+                let text =
+                    std::fs::read_to_string(&file).map_err(|e| format!("cannot read `{}`: {e}", file.display()))?;
+                let json: serde_json::Value =
+                    serde_json::from_str(&text).map_err(|e| format!("`{}` is not valid JSON: {e}", file.display()))?;
                 load(model, &json).map_err(|e| e.to_string())?
             }
             None => empty_ticket(model, &test.name),
@@ -206,18 +189,12 @@ fn check(model: &Model, kind: &ExpectKind, d: &Decision) -> Option<(String, Stri
             holds_or(
                 d.grade == want,
                 want.map_or("no grade".into(), |g| format!("grade {g}")),
-                d.grade
-                    .as_ref()
-                    .map_or("no grade".into(), |g| format!("grade {g}")),
+                d.grade.as_ref().map_or("no grade".into(), |g| format!("grade {g}")),
             )
         }
         ExpectKind::RouteIs(roles) => {
             let want: Vec<Arc<str>> = roles.iter().map(role).collect();
-            holds_or(
-                d.route == want,
-                format!("route = {}", names(&want)),
-                format!("route = {}", names(&d.route)),
-            )
+            holds_or(d.route == want, format!("route = {}", names(&want)), format!("route = {}", names(&d.route)))
         }
         ExpectKind::RouteStartsWith(r) => {
             let want = role(r);
@@ -258,25 +235,16 @@ fn check(model: &Model, kind: &ExpectKind, d: &Decision) -> Option<(String, Stri
             let name = &model.deadlines[*id as usize];
             let actual = d.deadlines.get(name).map(|i| i.utc());
             let show = |t: Option<chrono::DateTime<chrono::Utc>>| match t {
-                Some(t) => format!(
-                    "deadline {name} = {}",
-                    crate::decision::Instant::new(t, model.zone)
-                ),
+                Some(t) => format!("deadline {name} = {}", crate::decision::Instant::new(t, model.zone)),
                 None => format!("no deadline {name}"),
             };
             holds_or(actual == *at, show(*at), show(actual))
         }
         ExpectKind::Warning(id, at) => {
             let name = &model.deadlines[*id as usize];
-            let actual: Vec<String> = d
-                .warnings
-                .get(name)
-                .map(|w| w.iter().map(ToString::to_string).collect())
-                .unwrap_or_default();
-            let held = d
-                .warnings
-                .get(name)
-                .is_some_and(|w| w.iter().any(|i| i.utc() == *at));
+            let actual: Vec<String> =
+                d.warnings.get(name).map(|w| w.iter().map(ToString::to_string).collect()).unwrap_or_default();
+            let held = d.warnings.get(name).is_some_and(|w| w.iter().any(|i| i.utc() == *at));
             let want = crate::decision::Instant::new(*at, model.zone);
             holds_or(
                 held,
@@ -292,10 +260,7 @@ fn check(model: &Model, kind: &ExpectKind, d: &Decision) -> Option<(String, Stri
             let name = &model.values[*id as usize];
             let actual = d.values.get(name);
             let show = |v: Option<&serde_json::Value>| match v {
-                Some(v) => format!(
-                    "value {name} = {}",
-                    v.as_str().map_or(v.to_string(), str::to_string)
-                ),
+                Some(v) => format!("value {name} = {}", v.as_str().map_or(v.to_string(), str::to_string)),
                 None => format!("no value {name}"),
             };
             let expected = want.as_ref().map(expected_json);

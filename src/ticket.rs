@@ -64,10 +64,7 @@ pub fn load(model: &Model, json: &Json) -> Result<Vec<Value>, TicketError> {
     let mut slots = Vec::with_capacity(model.fields.len());
     let mut problems = Vec::new();
     for field in &model.fields {
-        let found = field
-            .segments
-            .iter()
-            .try_fold(json, |node, segment| node.get(segment));
+        let found = field.segments.iter().try_fold(json, |node, segment| node.get(segment));
         let value = match found {
             None | Some(Json::Null) if field.optional => Ok(Value::Null),
             None => Err("is missing".to_string()),
@@ -77,10 +74,7 @@ pub fn load(model: &Model, json: &Json) -> Result<Vec<Value>, TicketError> {
         match value {
             Ok(v) => slots.push(v),
             Err(message) => {
-                problems.push(FieldProblem {
-                    path: field.path.to_string(),
-                    message,
-                });
+                problems.push(FieldProblem { path: field.path.to_string(), message });
                 slots.push(Value::Null);
             }
         }
@@ -88,10 +82,7 @@ pub fn load(model: &Model, json: &Json) -> Result<Vec<Value>, TicketError> {
     if problems.is_empty() {
         Ok(slots)
     } else {
-        Err(TicketError {
-            ticket: id,
-            problems,
-        })
+        Err(TicketError { ticket: id, problems })
     }
 }
 
@@ -112,23 +103,27 @@ fn convert(model: &Model, ty: Type, v: &Json) -> Result<Value, String> {
         Type::Bool => v.as_bool().map(Value::Bool).ok_or_else(|| wrong("true or false")),
         Type::Int => v.as_i64().map(Value::Int).ok_or_else(|| wrong("a whole number")),
         Type::Decimal => match v {
-            Json::String(s) => Decimal::from_str(s.trim())
-                .map(Value::Decimal)
-                .map_err(|_| format!("`{s}` is not a decimal number")),
+            Json::String(s) => {
+                Decimal::from_str(s.trim()).map(Value::Decimal).map_err(|_| format!("`{s}` is not a decimal number"))
+            }
             Json::Number(n) if n.is_i64() => Ok(Value::Decimal(Decimal::from(n.as_i64().expect("checked")))),
-            Json::Number(n) => Err(format!("`{n}` is a binary floating-point number; write it as text, \"{n}\", so it stays exact")),
+            Json::Number(n) => {
+                Err(format!("`{n}` is a binary floating-point number; write it as text, \"{n}\", so it stays exact"))
+            }
             _ => Err(wrong("a decimal number as text, e.g. \"12.50\"")),
         },
         Type::Text => v.as_str().map(|s| Value::Text(s.into())).ok_or_else(|| wrong("a text")),
         Type::Time => {
             let s = v.as_str().ok_or_else(|| wrong("a time such as \"2024-05-10T10:30:00+08:00\""))?;
-            DateTime::parse_from_rfc3339(s).map(|t| Value::Time(t.with_timezone(&Utc))).map_err(|_| {
-                format!("`{s}` is not a time with a zone offset, such as \"2024-05-10T10:30:00+08:00\"")
-            })
+            DateTime::parse_from_rfc3339(s)
+                .map(|t| Value::Time(t.with_timezone(&Utc)))
+                .map_err(|_| format!("`{s}` is not a time with a zone offset, such as \"2024-05-10T10:30:00+08:00\""))
         }
         Type::Duration => {
             let s = v.as_str().ok_or_else(|| wrong("a duration such as \"2 h\""))?;
-            parse_clock_duration(s).map(Value::Duration).ok_or_else(|| format!("`{s}` is not a duration such as \"30 min\" or \"2 h\""))
+            parse_clock_duration(s)
+                .map(Value::Duration)
+                .ok_or_else(|| format!("`{s}` is not a duration such as \"30 min\" or \"2 h\""))
         }
         Type::Enum(e) => {
             let s = v.as_str().ok_or_else(|| wrong("a text"))?;
@@ -147,7 +142,11 @@ fn convert(model: &Model, ty: Type, v: &Json) -> Result<Value, String> {
             let items = v.as_array().ok_or_else(|| wrong("a list"))?;
             let mut texts: Vec<Arc<str>> = items
                 .iter()
-                .map(|i| i.as_str().map(Arc::from).ok_or_else(|| format!("expected a list of texts, found {} in it", kind(i))))
+                .map(|i| {
+                    i.as_str()
+                        .map(Arc::from)
+                        .ok_or_else(|| format!("expected a list of texts, found {} in it", kind(i)))
+                })
                 .collect::<Result<_, _>>()?;
             texts.sort();
             texts.dedup();
@@ -158,11 +157,7 @@ fn convert(model: &Model, ty: Type, v: &Json) -> Result<Value, String> {
 }
 
 fn not_one_of(model: &Model, e: u16, s: &str) -> String {
-    let names: Vec<&str> = model.enums[e as usize]
-        .values
-        .iter()
-        .map(|v| &*v.name)
-        .collect();
+    let names: Vec<&str> = model.enums[e as usize].values.iter().map(|v| &*v.name).collect();
     format!("\"{s}\" is not one of {}", names.join(", "))
 }
 
@@ -175,9 +170,5 @@ fn parse_clock_duration(s: &str) -> Option<DurationSpec> {
         "h" => 3600,
         _ => return None,
     };
-    Some(DurationSpec {
-        amount: amount.checked_mul(scale)?,
-        unit: Unit::Clock,
-        calendar: None,
-    })
+    Some(DurationSpec { amount: amount.checked_mul(scale)?, unit: Unit::Clock, calendar: None })
 }

@@ -19,9 +19,7 @@ fn shipped_policies() -> Vec<PathBuf> {
 #[test]
 fn every_shipped_policy_loads_without_warnings_and_passes_its_tests_with_full_coverage() {
     let files = shipped_policies();
-    assert!(files
-        .iter()
-        .any(|f| f.ends_with("after-sales-quality.triage")));
+    assert!(files.iter().any(|f| f.ends_with("after-sales-quality.triage")));
     let mut problems = Vec::new();
     for file in &files {
         let policy = match Policy::from_file(file) {
@@ -32,21 +30,15 @@ fn every_shipped_policy_loads_without_warnings_and_passes_its_tests_with_full_co
             }
         };
         for w in policy.warnings() {
-            problems.push(format!(
-                "{}: warning: {}",
-                w.location().unwrap_or_default(),
-                w.message()
-            ));
+            problems.push(format!("{}: warning: {}", w.location().unwrap_or_default(), w.message()));
         }
         let report = policy.run_tests();
         if report.outcomes.is_empty() {
             problems.push(format!("{}: has no tests", file.display()));
         }
         for outcome in report.outcomes.iter().filter(|o| !o.passed()) {
-            problems.push(format!(
-                "{} {:?}: {:?} {:?}",
-                outcome.location, outcome.name, outcome.error, outcome.failures
-            ));
+            problems
+                .push(format!("{} {:?}: {:?} {:?}", outcome.location, outcome.name, outcome.error, outcome.failures));
         }
         for (rule, _, location) in &report.uncovered {
             problems.push(format!("{location}: `{rule}` is fired by no test"));

@@ -21,13 +21,10 @@ impl Checker {
         for decl in decls {
             if let Some(first) = by_name.insert(&decl.name.node, decl) {
                 self.diags.push(
-                    Diagnostic::error(
-                        "duplicate_name",
-                        format!("calendar `{}` is declared twice", decl.name.node),
-                    )
-                    .label(decl.name.span, "declared again here")
-                    .label(first.name.span, "first declared here")
-                    .help("give each calendar its own name, or extend one from the other"),
+                    Diagnostic::error("duplicate_name", format!("calendar `{}` is declared twice", decl.name.node))
+                        .label(decl.name.span, "declared again here")
+                        .label(first.name.span, "first declared here")
+                        .help("give each calendar its own name, or extend one from the other"),
                 );
             }
         }
@@ -37,8 +34,7 @@ impl Checker {
         }
         for decl in decls {
             if let Some(Some(spec)) = done.remove(&decl.name.node) {
-                self.calendar_index
-                    .insert(decl.name.node.clone(), self.calendars.len() as u16);
+                self.calendar_index.insert(decl.name.node.clone(), self.calendars.len() as u16);
                 self.calendars.push(spec);
             }
         }
@@ -56,15 +52,9 @@ impl Checker {
         }
         if stack.contains(&decl.name.node) {
             self.diags.push(
-                Diagnostic::error(
-                    "calendar_cycle",
-                    format!("calendar `{}` extends itself", decl.name.node),
-                )
-                .label(
-                    decl.name.span,
-                    "through this chain: ".to_string() + &stack.join(" → "),
-                )
-                .help("a calendar may extend another only if that one does not extend it back"),
+                Diagnostic::error("calendar_cycle", format!("calendar `{}` extends itself", decl.name.node))
+                    .label(decl.name.span, "through this chain: ".to_string() + &stack.join(" → "))
+                    .help("a calendar may extend another only if that one does not extend it back"),
             );
             return None;
         }
@@ -85,10 +75,9 @@ impl Checker {
                     self.diags.push(
                         Diagnostic::error("unknown_calendar", format!("unknown calendar `{}`", base.node))
                             .label(base.span, "no calendar of this name is declared or imported")
-                            .maybe_help(
-                                did_you_mean(&base.node, by_name.keys().copied())
-                                    .or(Some("import the file that declares it: `import \"calendars/cn-mainland.triage\"`".into())),
-                            ),
+                            .maybe_help(did_you_mean(&base.node, by_name.keys().copied()).or(Some(
+                                "import the file that declares it: `import \"calendars/cn-mainland.triage\"`".into(),
+                            ))),
                     );
                     stack.pop();
                     done.insert(decl.name.node.clone(), None);
@@ -102,18 +91,10 @@ impl Checker {
         spec
     }
 
-    fn merge_calendar(
-        &mut self,
-        decl: &CalendarDecl,
-        parent: Option<CalendarSpec>,
-    ) -> Option<CalendarSpec> {
+    fn merge_calendar(&mut self, decl: &CalendarDecl, parent: Option<CalendarSpec>) -> Option<CalendarSpec> {
         let name: Arc<str> = decl.name.node.as_str().into();
         let mut spec = match parent {
-            Some(p) => CalendarSpec {
-                name,
-                label: decl.label.clone().or(p.label.clone()),
-                ..p
-            },
+            Some(p) => CalendarSpec { name, label: decl.label.clone().or(p.label.clone()), ..p },
             None => CalendarSpec {
                 name,
                 label: decl.label.clone(),
@@ -129,23 +110,11 @@ impl Checker {
                 windows: Vec::new(),
             },
         };
-        let has_zone = decl
-            .items
-            .iter()
-            .any(|i| matches!(i, CalendarItem::Zone(_)))
-            || decl.extends.is_some();
-        let has_valid = decl
-            .items
-            .iter()
-            .any(|i| matches!(i, CalendarItem::Valid { .. }))
-            || decl.extends.is_some();
+        let has_zone = decl.items.iter().any(|i| matches!(i, CalendarItem::Zone(_))) || decl.extends.is_some();
+        let has_valid = decl.items.iter().any(|i| matches!(i, CalendarItem::Valid { .. })) || decl.extends.is_some();
         let mut ok = true;
         // A calendar that declares its own weekly hours replaces those it extends.
-        if decl
-            .items
-            .iter()
-            .any(|i| matches!(i, CalendarItem::Hours { .. }))
-        {
+        if decl.items.iter().any(|i| matches!(i, CalendarItem::Hours { .. })) {
             spec.weekly = Default::default();
         }
         for item in &decl.items {
@@ -158,12 +127,9 @@ impl Checker {
                 CalendarItem::Valid { from, to } => {
                     if to.node < from.node {
                         self.diags.push(
-                            Diagnostic::error(
-                                "invalid_literal",
-                                "the years a calendar is valid for run backwards",
-                            )
-                            .label(from.span.to(to.span), "here")
-                            .help("write the earlier year first: `valid 2024 to 2026`"),
+                            Diagnostic::error("invalid_literal", "the years a calendar is valid for run backwards")
+                                .label(from.span.to(to.span), "here")
+                                .help("write the earlier year first: `valid 2024 to 2026`"),
                         );
                         ok = false;
                     }
@@ -182,14 +148,9 @@ impl Checker {
                         spec.holidays.insert(d, label.clone());
                     }
                 }
-                CalendarItem::Workday {
-                    date,
-                    label,
-                    periods,
-                } => {
+                CalendarItem::Workday { date, label, periods } => {
                     let label: Arc<str> = label.as_deref().unwrap_or("make-up working day").into();
-                    spec.workdays
-                        .insert(date.node, (label, periods.as_deref().map(minutes)));
+                    spec.workdays.insert(date.node, (label, periods.as_deref().map(minutes)));
                 }
                 CalendarItem::Off { from, to, label } => {
                     let label: Arc<str> = label.as_deref().unwrap_or("day off").into();
@@ -197,11 +158,7 @@ impl Checker {
                         spec.days_off.insert(d, label.clone());
                     }
                 }
-                CalendarItem::Special {
-                    date,
-                    periods,
-                    label,
-                } => {
+                CalendarItem::Special { date, periods, label } => {
                     let label: Arc<str> = label.as_deref().unwrap_or("special hours").into();
                     spec.special.insert(date.node, (label, minutes(periods)));
                 }
@@ -214,20 +171,22 @@ impl Checker {
         }
         if !has_zone {
             self.diags.push(
-                Diagnostic::error(
-                    "missing_zone",
-                    format!("calendar `{}` has no time zone", decl.name.node),
-                )
-                .label(decl.name.span, "declared here")
-                .help("add a line such as `zone Asia/Shanghai`"),
+                Diagnostic::error("missing_zone", format!("calendar `{}` has no time zone", decl.name.node))
+                    .label(decl.name.span, "declared here")
+                    .help("add a line such as `zone Asia/Shanghai`"),
             );
             ok = false;
         }
         if !has_valid {
             self.diags.push(
-                Diagnostic::error("missing_validity", format!("calendar `{}` does not say which years it is valid for", decl.name.node))
-                    .label(decl.name.span, "declared here")
-                    .help("add a line such as `valid 2024 to 2026`: outside those years deadlines are errors, never guesses"),
+                Diagnostic::error(
+                    "missing_validity",
+                    format!("calendar `{}` does not say which years it is valid for", decl.name.node),
+                )
+                .label(decl.name.span, "declared here")
+                .help(
+                    "add a line such as `valid 2024 to 2026`: outside those years deadlines are errors, never guesses",
+                ),
             );
             ok = false;
         }
@@ -241,20 +200,13 @@ impl Checker {
             | CalendarItem::MakeupHours(periods)
             | CalendarItem::Special { periods, .. }
             | CalendarItem::Window { periods, .. } => periods,
-            CalendarItem::Workday {
-                periods: Some(periods),
-                ..
-            } => periods,
+            CalendarItem::Workday { periods: Some(periods), .. } => periods,
             _ => return true,
         };
         let mut sorted: Vec<&Period> = periods.iter().collect();
         sorted.sort_by_key(|p| p.start);
         for pair in sorted.windows(2) {
-            let end = if pair[0].end <= pair[0].start {
-                pair[0].end + 24 * 60
-            } else {
-                pair[0].end
-            };
+            let end = if pair[0].end <= pair[0].start { pair[0].end + 24 * 60 } else { pair[0].end };
             if pair[1].start < end {
                 self.diags.push(
                     Diagnostic::error("overlapping_periods", "these periods overlap")

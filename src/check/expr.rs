@@ -48,12 +48,9 @@ impl Checker {
     fn mismatch(&mut self, span: Span, expected: &str, found: Type, help: &str) {
         let found = self.type_name(found);
         self.diags.push(
-            Diagnostic::error(
-                "type_mismatch",
-                format!("expected {expected}, found {found}"),
-            )
-            .label(span, format!("this is {found}"))
-            .help(help),
+            Diagnostic::error("type_mismatch", format!("expected {expected}, found {found}"))
+                .label(span, format!("this is {found}"))
+                .help(help),
         );
     }
 
@@ -64,12 +61,8 @@ impl Checker {
         if !compatible {
             let expected = self.type_name(want);
             let help = match (want, ty) {
-                (Type::Bool, Type::Int | Type::Decimal) => {
-                    "compare it with something: `score >= 3`"
-                }
-                (Type::Bool, Type::Enum(_)) => {
-                    "compare it with one of its values: `urgency = urgent`"
-                }
+                (Type::Bool, Type::Int | Type::Decimal) => "compare it with something: `score >= 3`",
+                (Type::Bool, Type::Enum(_)) => "compare it with one of its values: `urgency = urgent`",
                 (Type::Bool, Type::EnumSet(_) | Type::TextSet) => {
                     "ask whether it holds a value: `category has billing`"
                 }
@@ -100,11 +93,7 @@ impl Checker {
                     }
                 }
             }
-            ast::ExprKind::Text(t) => typed(
-                ExprKind::Const(Value::Text(t.as_str().into())),
-                span,
-                Type::Text,
-            ),
+            ast::ExprKind::Text(t) => typed(ExprKind::Const(Value::Text(t.as_str().into())), span, Type::Text),
             ast::ExprKind::Time(t) => {
                 let at = self.time_literal(t, span)?;
                 typed(ExprKind::Const(Value::Time(at)), span, Type::Time)
@@ -132,16 +121,10 @@ impl Checker {
                 typed(ExprKind::Not(Box::new(inner)), span, Type::Bool)
             }
             ast::ExprKind::And(parts) | ast::ExprKind::Or(parts) => {
-                let checked: Vec<Option<(Expr, Type)>> = parts
-                    .iter()
-                    .map(|p| self.expect_type(p, Type::Bool))
-                    .collect();
-                let checked: Vec<Expr> = checked
-                    .into_iter()
-                    .collect::<Option<Vec<_>>>()?
-                    .into_iter()
-                    .map(|(e, _)| e)
-                    .collect();
+                let checked: Vec<Option<(Expr, Type)>> =
+                    parts.iter().map(|p| self.expect_type(p, Type::Bool)).collect();
+                let checked: Vec<Expr> =
+                    checked.into_iter().collect::<Option<Vec<_>>>()?.into_iter().map(|(e, _)| e).collect();
                 let kind = if matches!(e.node, ast::ExprKind::And(_)) {
                     ExprKind::And(checked)
                 } else {
@@ -173,11 +156,7 @@ impl Checker {
                     return None;
                 }
                 let (x, _) = self.expect_type(x, Type::Text)?;
-                typed(
-                    ExprKind::Contains(Box::new(t_checked), Box::new(x)),
-                    span,
-                    Type::Bool,
-                )
+                typed(ExprKind::Contains(Box::new(t_checked), Box::new(x)), span, Type::Bool)
             }
             ast::ExprKind::Mentions(t, x) => {
                 let (t, _) = self.expect_type(t, Type::Text)?;
@@ -191,11 +170,7 @@ impl Checker {
                     );
                     return None;
                 }
-                typed(
-                    ExprKind::Mentions(Box::new(t), Box::new(x_checked)),
-                    span,
-                    Type::Bool,
-                )
+                typed(ExprKind::Mentions(Box::new(t), Box::new(x_checked)), span, Type::Bool)
             }
             ast::ExprKind::IsSet(x, set) => {
                 let (x, _) = self.expr(x, None)?;
@@ -213,12 +188,8 @@ impl Checker {
                 let (cal, w) = self.window(window)?;
                 let x = Box::new(x);
                 match &e.node {
-                    ast::ExprKind::InWindow(..) => {
-                        typed(ExprKind::InWindow(x, cal, w), span, Type::Bool)
-                    }
-                    ast::ExprKind::WindowFrom(..) => {
-                        typed(ExprKind::WindowFrom(x, cal, w), span, Type::Time)
-                    }
+                    ast::ExprKind::InWindow(..) => typed(ExprKind::InWindow(x, cal, w), span, Type::Bool),
+                    ast::ExprKind::WindowFrom(..) => typed(ExprKind::WindowFrom(x, cal, w), span, Type::Time),
                     _ => typed(ExprKind::WindowEnd(x, cal, w), span, Type::Time),
                 }
             }
@@ -260,9 +231,8 @@ impl Checker {
                     return typed(ExprKind::Const(Value::Enum(i)), span, Type::Enum(e));
                 }
                 let values = &self.enums[e as usize].values;
-                let help = did_you_mean(p, values.iter().map(|v| &*v.name)).unwrap_or_else(|| {
-                    format!("the values are {}", list(values.iter().map(|v| &*v.name)))
-                });
+                let help = did_you_mean(p, values.iter().map(|v| &*v.name))
+                    .unwrap_or_else(|| format!("the values are {}", list(values.iter().map(|v| &*v.name))));
                 self.diags.push(
                     Diagnostic::error(
                         "unknown_enum_value",
@@ -279,12 +249,7 @@ impl Checker {
             }
             _ => {}
         }
-        let names: Vec<&str> = self
-            .fields
-            .iter()
-            .map(|f| &*f.path)
-            .chain(self.lets.iter().map(|l| &*l.name))
-            .collect();
+        let names: Vec<&str> = self.fields.iter().map(|f| &*f.path).chain(self.lets.iter().map(|l| &*l.name)).collect();
         let help = did_you_mean(p, names).unwrap_or_else(|| {
             "declare it in the `ticket` block, or define it with `let`; a value of an enum must be compared with a field of that enum".into()
         });
@@ -299,9 +264,7 @@ impl Checker {
     /// Whether an expression is a bare name that only context can resolve.
     fn is_contextual(&self, e: &ast::Expr) -> bool {
         match &e.node {
-            ast::ExprKind::Path(p) => {
-                !self.field_index.contains_key(p) && !self.let_index.contains_key(p)
-            }
+            ast::ExprKind::Path(p) => !self.field_index.contains_key(p) && !self.let_index.contains_key(p),
             ast::ExprKind::Set(_) => true,
             _ => false,
         }
@@ -311,16 +274,12 @@ impl Checker {
         let (left, lt) = self.expr(l, None)?;
         let (right, rt) = self.expr(r, Some(lt))?;
         match (lt, rt) {
-            (Type::Time, Type::Duration) if matches!(op, BinaryOp::Add | BinaryOp::Sub) => typed(
-                ExprKind::Shift(Box::new(left), Box::new(right), op == BinaryOp::Sub),
-                span,
-                Type::Time,
-            ),
-            (Type::Duration, Type::Time) if op == BinaryOp::Add => typed(
-                ExprKind::Shift(Box::new(right), Box::new(left), false),
-                span,
-                Type::Time,
-            ),
+            (Type::Time, Type::Duration) if matches!(op, BinaryOp::Add | BinaryOp::Sub) => {
+                typed(ExprKind::Shift(Box::new(left), Box::new(right), op == BinaryOp::Sub), span, Type::Time)
+            }
+            (Type::Duration, Type::Time) if op == BinaryOp::Add => {
+                typed(ExprKind::Shift(Box::new(right), Box::new(left), false), span, Type::Time)
+            }
             (a, b) if a.is_numeric() && b.is_numeric() => {
                 let ty = if op == BinaryOp::Div || a == Type::Decimal || b == Type::Decimal {
                     Type::Decimal
@@ -333,11 +292,7 @@ impl Checker {
                     BinaryOp::Mul => Arith::Mul,
                     BinaryOp::Div => Arith::Div,
                 };
-                typed(
-                    ExprKind::Arith(op, Box::new(left), Box::new(right)),
-                    span,
-                    ty,
-                )
+                typed(ExprKind::Arith(op, Box::new(left), Box::new(right)), span, ty)
             }
             (a, b) => {
                 let (a, b) = (self.type_name(a), self.type_name(b));
@@ -360,10 +315,7 @@ impl Checker {
         let (b, bt) = self.expr(second, Some(at))?;
         let (left, lt, right, rt) = if swap { (b, bt, a, at) } else { (a, at, b, bt) };
         let same = lt == rt || (lt.is_numeric() && rt.is_numeric());
-        let ordered = matches!(
-            lt,
-            Type::Int | Type::Decimal | Type::Time | Type::Duration | Type::Grade
-        );
+        let ordered = matches!(lt, Type::Int | Type::Decimal | Type::Time | Type::Duration | Type::Grade);
         if !same {
             let (a, b) = (self.type_name(lt), self.type_name(rt));
             self.diags.push(
@@ -383,11 +335,7 @@ impl Checker {
             );
             return None;
         }
-        typed(
-            ExprKind::Compare(op, Box::new(left), Box::new(right)),
-            span,
-            Type::Bool,
-        )
+        typed(ExprKind::Compare(op, Box::new(left), Box::new(right)), span, Type::Bool)
     }
 
     /// `x in set`, `x not in set`, `set has x`, `set lacks x`.
@@ -398,12 +346,7 @@ impl Checker {
                 Type::EnumSet(e) => Type::Enum(e),
                 Type::TextSet => Type::Text,
                 other => {
-                    self.mismatch(
-                        set.span,
-                        "a set",
-                        other,
-                        "`has` and `in` ask whether a set holds a value",
-                    );
+                    self.mismatch(set.span, "a set", other, "`has` and `in` ask whether a set holds a value");
                     return None;
                 }
             };
@@ -427,21 +370,12 @@ impl Checker {
             let (set_checked, st) = self.expr(set, Some(set_type))?;
             if st != set_type {
                 let expected = format!("a set of values like `{}`", x.node_text());
-                self.mismatch(
-                    set.span,
-                    &expected,
-                    st,
-                    "write the values in braces: `{vip, gotone}`",
-                );
+                self.mismatch(set.span, &expected, st, "write the values in braces: `{vip, gotone}`");
                 return None;
             }
             (element, set_checked)
         };
-        typed(
-            ExprKind::In(Box::new(element), Box::new(set_checked), negated),
-            span,
-            Type::Bool,
-        )
+        typed(ExprKind::In(Box::new(element), Box::new(set_checked), negated), span, Type::Bool)
     }
 
     fn set_literal(
@@ -462,18 +396,13 @@ impl Checker {
                         bits |= 1 << i;
                     }
                 }
-                typed(
-                    ExprKind::Const(Value::EnumSet(bits)),
-                    span,
-                    Type::EnumSet(e),
-                )
+                typed(ExprKind::Const(Value::EnumSet(bits)), span, Type::EnumSet(e))
             }
             Some(Type::Grade) => {
                 let mut bits = 0u64;
                 for el in elements {
                     let (SetElement::Name(n) | SetElement::Text(n)) = &el.node;
-                    bits |=
-                        1 << self.grade_ref(&crate::source::Spanned::new(n.clone(), el.span))?;
+                    bits |= 1 << self.grade_ref(&crate::source::Spanned::new(n.clone(), el.span))?;
                 }
                 typed(ExprKind::Const(Value::EnumSet(bits)), span, Type::Grade)
             }
@@ -494,21 +423,12 @@ impl Checker {
                 }
                 texts.sort();
                 texts.dedup();
-                typed(
-                    ExprKind::Const(Value::TextSet(texts.into())),
-                    span,
-                    Type::TextSet,
-                )
+                typed(ExprKind::Const(Value::TextSet(texts.into())), span, Type::TextSet)
             }
         }
     }
 
-    fn call(
-        &mut self,
-        name: &crate::source::Spanned<String>,
-        args: &[ast::Expr],
-        span: Span,
-    ) -> Typed {
+    fn call(&mut self, name: &crate::source::Spanned<String>, args: &[ast::Expr], span: Span) -> Typed {
         let arity = |n: usize| args.len() == n;
         match name.node.as_str() {
             "count" if arity(1) => {
@@ -527,18 +447,11 @@ impl Checker {
             "round" if arity(2) => {
                 let (x, ty) = self.expr(&args[0], None)?;
                 if !ty.is_numeric() {
-                    self.mismatch(
-                        args[0].span,
-                        "a number",
-                        ty,
-                        "`round(rate, 2)` rounds half up to 2 places",
-                    );
+                    self.mismatch(args[0].span, "a number", ty, "`round(rate, 2)` rounds half up to 2 places");
                     return None;
                 }
                 let places = match &args[1].node {
-                    ast::ExprKind::Number(d, false) if *d <= Decimal::from(28) => {
-                        d.to_u32().unwrap_or(0)
-                    }
+                    ast::ExprKind::Number(d, false) if *d <= Decimal::from(28) => d.to_u32().unwrap_or(0),
                     _ => {
                         self.diags.push(
                             Diagnostic::error(
@@ -563,26 +476,13 @@ impl Checker {
                         Some(prev) => prev == t || (prev.is_numeric() && t.is_numeric()),
                     };
                     if !fits {
-                        self.mismatch(
-                            a.span,
-                            "numbers or times alike",
-                            t,
-                            "`min` and `max` compare numbers or times",
-                        );
+                        self.mismatch(a.span, "numbers or times alike", t, "`min` and `max` compare numbers or times");
                         return None;
                     }
-                    ty = Some(if ty == Some(Type::Decimal) {
-                        Type::Decimal
-                    } else {
-                        t
-                    });
+                    ty = Some(if ty == Some(Type::Decimal) { Type::Decimal } else { t });
                     checked.push(x);
                 }
-                let kind = if name.node == "min" {
-                    ExprKind::Min(checked)
-                } else {
-                    ExprKind::Max(checked)
-                };
+                let kind = if name.node == "min" { ExprKind::Min(checked) } else { ExprKind::Max(checked) };
                 typed(kind, span, ty.expect("at least two arguments"))
             }
             known @ ("count" | "round" | "min" | "max") => {
@@ -592,12 +492,9 @@ impl Checker {
                     _ => "`min(a, b)` or `max(a, b, c)`",
                 };
                 self.diags.push(
-                    Diagnostic::error(
-                        "wrong_arguments",
-                        format!("`{known}` takes different arguments"),
-                    )
-                    .label(span, format!("{} given", args.len()))
-                    .help(format!("write {usage}")),
+                    Diagnostic::error("wrong_arguments", format!("`{known}` takes different arguments"))
+                        .label(span, format!("{} given", args.len()))
+                        .help(format!("write {usage}")),
                 );
                 None
             }
@@ -606,9 +503,8 @@ impl Checker {
                     Diagnostic::error("unknown_function", format!("unknown function `{other}`"))
                         .label(name.span, "not a function of the language")
                         .help(
-                            did_you_mean(other, ["count", "round", "min", "max"]).unwrap_or_else(
-                                || "the functions are `count`, `round`, `min` and `max`".into(),
-                            ),
+                            did_you_mean(other, ["count", "round", "min", "max"])
+                                .unwrap_or_else(|| "the functions are `count`, `round`, `min` and `max`".into()),
                         ),
                 );
                 None
@@ -641,29 +537,20 @@ impl Checker {
     fn window(&mut self, window: &crate::source::Spanned<String>) -> Option<(u16, u16)> {
         // The default calendar first, then every other one, so a window name is unambiguous
         // in the common case of one office calendar.
-        let order = self
-            .default_calendar
-            .into_iter()
-            .chain(0..self.calendars.len() as u16);
+        let order = self.default_calendar.into_iter().chain(0..self.calendars.len() as u16);
         for cal in order {
             if let Some(w) = self.calendars[cal as usize].window(&window.node) {
                 return Some((cal, w as u16));
             }
         }
-        let names: Vec<&str> = self
-            .calendars
-            .iter()
-            .flat_map(|c| c.windows.iter().map(|(n, _)| &**n))
-            .collect();
+        let names: Vec<&str> = self.calendars.iter().flat_map(|c| c.windows.iter().map(|(n, _)| &**n)).collect();
         self.diags.push(
-            Diagnostic::error(
-                "unknown_window",
-                format!("unknown window `{}`", window.node),
-            )
-            .label(window.span, "no calendar declares this window")
-            .help(did_you_mean(&window.node, names).unwrap_or_else(|| {
-                "declare it in a calendar: `window calls 08:30-12:00, 14:30-21:00`".into()
-            })),
+            Diagnostic::error("unknown_window", format!("unknown window `{}`", window.node))
+                .label(window.span, "no calendar declares this window")
+                .help(
+                    did_you_mean(&window.node, names)
+                        .unwrap_or_else(|| "declare it in a calendar: `window calls 08:30-12:00, 14:30-21:00`".into()),
+                ),
         );
         None
     }
@@ -688,12 +575,9 @@ impl Checker {
                     "durations are positive and whole in seconds"
                 };
                 self.diags.push(
-                    Diagnostic::error(
-                        "invalid_literal",
-                        format!("`{}` is not a usable number of {what}", d.amount),
-                    )
-                    .label(span, "here")
-                    .help(help),
+                    Diagnostic::error("invalid_literal", format!("`{}` is not a usable number of {what}", d.amount))
+                        .label(span, "here")
+                        .help(help),
                 );
                 return None;
             }
@@ -708,11 +592,7 @@ impl Checker {
                 Some(self.calendar_or_default(d.calendar.as_ref(), span, "working durations")?)
             }
         };
-        Some(DurationSpec {
-            amount,
-            unit,
-            calendar,
-        })
+        Some(DurationSpec { amount, unit, calendar })
     }
 
     /// A date-time literal: with an offset it is absolute; without, it is local to the
@@ -725,17 +605,13 @@ impl Checker {
         let naive = NaiveDateTime::parse_from_str(&normalized, "%Y-%m-%dT%H:%M")
             .or_else(|_| NaiveDateTime::parse_from_str(&normalized, "%Y-%m-%dT%H:%M:%S"))
             .or_else(|_| {
-                NaiveDate::parse_from_str(&normalized, "%Y-%m-%d")
-                    .map(|d| d.and_hms_opt(0, 0, 0).expect("midnight"))
+                NaiveDate::parse_from_str(&normalized, "%Y-%m-%d").map(|d| d.and_hms_opt(0, 0, 0).expect("midnight"))
             });
         let (Ok(naive), Some(zone)) = (naive, self.zone) else {
             self.diags.push(
-                Diagnostic::error(
-                    "invalid_literal",
-                    format!("`{text}` is not a date and time"),
-                )
-                .label(span, "here")
-                .help("write `2024-05-10 10:30`, or with an offset `2024-05-10T10:30:00+08:00`"),
+                Diagnostic::error("invalid_literal", format!("`{text}` is not a date and time"))
+                    .label(span, "here")
+                    .help("write `2024-05-10 10:30`, or with an offset `2024-05-10T10:30:00+08:00`"),
             );
             return None;
         };
@@ -744,23 +620,17 @@ impl Checker {
             chrono::LocalResult::Single(t) => Some(t.with_timezone(&Utc)),
             chrono::LocalResult::Ambiguous(..) => {
                 self.diags.push(
-                    Diagnostic::error(
-                        "ambiguous_time",
-                        format!("`{text}` happens twice in {zone}"),
-                    )
-                    .label(span, "the clocks go back over this time")
-                    .help("add the offset you mean, e.g. `2024-11-03T01:30:00-04:00`"),
+                    Diagnostic::error("ambiguous_time", format!("`{text}` happens twice in {zone}"))
+                        .label(span, "the clocks go back over this time")
+                        .help("add the offset you mean, e.g. `2024-11-03T01:30:00-04:00`"),
                 );
                 None
             }
             chrono::LocalResult::None => {
                 self.diags.push(
-                    Diagnostic::error(
-                        "nonexistent_time",
-                        format!("`{text}` does not exist in {zone}"),
-                    )
-                    .label(span, "the clocks skip this time")
-                    .help("daylight saving time skips it; use a time after the change"),
+                    Diagnostic::error("nonexistent_time", format!("`{text}` does not exist in {zone}"))
+                        .label(span, "the clocks skip this time")
+                        .help("daylight saving time skips it; use a time after the change"),
                 );
                 None
             }

@@ -27,14 +27,8 @@ pub struct Checked {
 pub fn check(files: &[ast::File], main: usize) -> Checked {
     let mut checker = Checker::default();
     let model = checker.run(files, main);
-    let failed = checker
-        .diags
-        .iter()
-        .any(|d| d.severity() == crate::diagnostic::Severity::Error);
-    Checked {
-        model: if failed { None } else { model },
-        diagnostics: checker.diags,
-    }
+    let failed = checker.diags.iter().any(|d| d.severity() == crate::diagnostic::Severity::Error);
+    Checked { model: if failed { None } else { model }, diagnostics: checker.diags }
 }
 
 /// The checker's state while it walks the files.
@@ -68,8 +62,7 @@ pub(crate) struct Checker {
 impl Checker {
     fn run(&mut self, files: &[ast::File], main: usize) -> Option<Model> {
         let file = &files[main];
-        let calendar_decls: Vec<&ast::CalendarDecl> =
-            files.iter().flat_map(|f| f.calendars.iter()).collect();
+        let calendar_decls: Vec<&ast::CalendarDecl> = files.iter().flat_map(|f| f.calendars.iter()).collect();
         self.calendars(&calendar_decls);
 
         let is_policy = !file.policy.is_empty();
@@ -101,12 +94,9 @@ impl Checker {
             Some(z) => self.zone(z),
             None => {
                 self.diags.push(
-                    Diagnostic::error(
-                        "missing_zone",
-                        format!("policy `{}` has no time zone", header.name.node),
-                    )
-                    .label(header.name.span, "declared here")
-                    .help("add `zone Asia/Shanghai` (or your zone) under the policy line"),
+                    Diagnostic::error("missing_zone", format!("policy `{}` has no time zone", header.name.node))
+                        .label(header.name.span, "declared here")
+                        .help("add `zone Asia/Shanghai` (or your zone) under the policy line"),
                 );
                 None
             }
@@ -125,11 +115,7 @@ impl Checker {
         let tests = file.tests.iter().filter_map(|t| self.test(t)).collect();
         self.unused();
 
-        let default_grade = file
-            .grades
-            .first()
-            .and_then(|g| g.default.as_ref())
-            .and_then(|d| self.grade_ref(d));
+        let default_grade = file.grades.first().and_then(|g| g.default.as_ref()).and_then(|d| self.grade_ref(d));
         Some(Model {
             name: header.name.node.as_str().into(),
             label: header.label.clone(),
@@ -182,10 +168,7 @@ impl Checker {
                         .label(z.span, "not an IANA time zone name")
                         .maybe_help(
                             did_you_mean(&z.node, chrono_tz::TZ_VARIANTS.iter().map(|t| t.name()))
-                                .or(Some(
-                                    "use a zone name such as `Asia/Shanghai` or `Europe/Berlin`"
-                                        .into(),
-                                )),
+                                .or(Some("use a zone name such as `Asia/Shanghai` or `Europe/Berlin`".into())),
                         ),
                 );
                 None
@@ -198,21 +181,12 @@ impl Checker {
             Some(&i) => Some(i),
             None => {
                 self.diags.push(
-                    Diagnostic::error(
-                        "unknown_calendar",
-                        format!("unknown calendar `{}`", name.node),
-                    )
-                    .label(
-                        name.span,
-                        "no calendar of this name is declared or imported",
-                    )
-                    .maybe_help(
-                        did_you_mean(&name.node, self.calendar_index.keys().map(String::as_str))
-                            .or(Some(
-                                "declare it with `calendar NAME`, or `import` the file that does"
-                                    .into(),
-                            )),
-                    ),
+                    Diagnostic::error("unknown_calendar", format!("unknown calendar `{}`", name.node))
+                        .label(name.span, "no calendar of this name is declared or imported")
+                        .maybe_help(
+                            did_you_mean(&name.node, self.calendar_index.keys().map(String::as_str))
+                                .or(Some("declare it with `calendar NAME`, or `import` the file that does".into())),
+                        ),
                 );
                 None
             }
@@ -239,9 +213,7 @@ impl Checker {
         }
         let schema_span = schemas.first().map(|s| s.keyword);
         match (self.field_index.get("id"), schema_span) {
-            (Some(&slot), _)
-                if self.fields[slot].ty != Type::Text || self.fields[slot].optional =>
-            {
+            (Some(&slot), _) if self.fields[slot].ty != Type::Text || self.fields[slot].optional => {
                 self.diags.push(
                     Diagnostic::error("type_mismatch", "the `id` field must be required text")
                         .label(self.fields[slot].span, "declared here")
@@ -261,13 +233,10 @@ impl Checker {
     fn field(&mut self, decl: &ast::FieldDecl) {
         if let Some(&first) = self.field_index.get(&decl.path.node) {
             self.diags.push(
-                Diagnostic::error(
-                    "duplicate_name",
-                    format!("field `{}` is declared twice", decl.path.node),
-                )
-                .label(decl.path.span, "declared again here")
-                .label(self.fields[first].span, "first declared here")
-                .help("remove one of the two declarations"),
+                Diagnostic::error("duplicate_name", format!("field `{}` is declared twice", decl.path.node))
+                    .label(decl.path.span, "declared again here")
+                    .label(self.fields[first].span, "first declared here")
+                    .help("remove one of the two declarations"),
             );
             return;
         }
@@ -313,21 +282,14 @@ impl Checker {
         for n in names {
             if let Some(first) = out.iter().find(|d| *d.name == *n.name.node) {
                 self.diags.push(
-                    Diagnostic::error(
-                        "duplicate_name",
-                        format!("{what} `{}` is declared twice", n.name.node),
-                    )
-                    .label(n.name.span, "declared again here")
-                    .label(first.span, "first declared here")
-                    .help("remove one of the two"),
+                    Diagnostic::error("duplicate_name", format!("{what} `{}` is declared twice", n.name.node))
+                        .label(n.name.span, "declared again here")
+                        .label(first.span, "first declared here")
+                        .help("remove one of the two"),
                 );
                 continue;
             }
-            out.push(Declared {
-                name: n.name.node.as_str().into(),
-                label: n.label.clone(),
-                span: n.name.span,
-            });
+            out.push(Declared { name: n.name.node.as_str().into(), label: n.label.clone(), span: n.name.span });
         }
         out
     }
@@ -356,12 +318,9 @@ impl Checker {
         let name = &decl.name.node;
         if self.field_index.contains_key(name) || self.let_index.contains_key(name) {
             self.diags.push(
-                Diagnostic::error(
-                    "duplicate_name",
-                    format!("`{name}` is already a field or a `let`"),
-                )
-                .label(decl.name.span, "declared again here")
-                .help("give it a name of its own"),
+                Diagnostic::error("duplicate_name", format!("`{name}` is already a field or a `let`"))
+                    .label(decl.name.span, "declared again here")
+                    .help("give it a name of its own"),
             );
             return;
         }
@@ -372,12 +331,7 @@ impl Checker {
         self.let_index.insert(name.clone(), self.lets.len() as u16);
         self.let_used.push(false);
         self.let_uses_grade.push(self.uses_grade);
-        self.lets.push(LetDef {
-            name: name.as_str().into(),
-            expr,
-            ty,
-            span: decl.name.span,
-        });
+        self.lets.push(LetDef { name: name.as_str().into(), expr, ty, span: decl.name.span });
     }
 
     // ------------------------------------------------------------ rules
@@ -389,10 +343,8 @@ impl Checker {
         let help = if self.grades.is_empty() {
             Some("declare the scale first: `grades I > II > III, default III`".to_string())
         } else {
-            did_you_mean(&name.node, self.grades.iter().map(|g| &*g.name)).or(Some(format!(
-                "the grades are {}",
-                list(self.grades.iter().map(|g| &*g.name))
-            )))
+            did_you_mean(&name.node, self.grades.iter().map(|g| &*g.name))
+                .or(Some(format!("the grades are {}", list(self.grades.iter().map(|g| &*g.name)))))
         };
         self.diags.push(
             Diagnostic::error("unknown_grade", format!("unknown grade `{}`", name.node))
@@ -404,20 +356,8 @@ impl Checker {
 
     fn named_ref(&mut self, name: &Spanned<String>, kind: NameKind) -> Option<u16> {
         let (declared, used, what, code, how) = match kind {
-            NameKind::Role => (
-                &self.roles,
-                &mut self.role_used,
-                "role",
-                "unknown_role",
-                "roles",
-            ),
-            NameKind::Action => (
-                &self.actions,
-                &mut self.action_used,
-                "action",
-                "unknown_action",
-                "actions",
-            ),
+            NameKind::Role => (&self.roles, &mut self.role_used, "role", "unknown_role", "roles"),
+            NameKind::Action => (&self.actions, &mut self.action_used, "action", "unknown_action", "actions"),
         };
         if let Some(i) = declared.iter().position(|d| *d.name == *name.node) {
             used[i] = true;
@@ -439,13 +379,10 @@ impl Checker {
         for rule in rules {
             if let Some(first) = seen.insert(&rule.name.node, rule.name.span) {
                 self.diags.push(
-                    Diagnostic::error(
-                        "duplicate_name",
-                        format!("rule `{}` is declared twice", rule.name.node),
-                    )
-                    .label(rule.name.span, "declared again here")
-                    .label(first, "first declared here")
-                    .help("rule names appear in every decision's trace, so each must be unique"),
+                    Diagnostic::error("duplicate_name", format!("rule `{}` is declared twice", rule.name.node))
+                        .label(rule.name.span, "declared again here")
+                        .label(first, "first declared here")
+                        .help("rule names appear in every decision's trace, so each must be unique"),
                 );
             }
             if let Some(def) = self.rule(rule) {
@@ -483,27 +420,16 @@ impl Checker {
                     }
                 }
                 ast::Statement::Route { roles, guard } => {
-                    let ids = roles
-                        .iter()
-                        .filter_map(|r| self.named_ref(r, NameKind::Role))
-                        .collect();
+                    let ids = roles.iter().filter_map(|r| self.named_ref(r, NameKind::Role)).collect();
                     let guard = guard.as_ref().and_then(|g| self.condition(g));
                     effects.push(Effect::Route(ids, guard));
                 }
                 ast::Statement::Action { actions, guard } => {
-                    let ids = actions
-                        .iter()
-                        .filter_map(|a| self.named_ref(a, NameKind::Action))
-                        .collect();
+                    let ids = actions.iter().filter_map(|a| self.named_ref(a, NameKind::Action)).collect();
                     let guard = guard.as_ref().and_then(|g| self.condition(g));
                     effects.push(Effect::Action(ids, guard));
                 }
-                ast::Statement::Deadline {
-                    name,
-                    expr,
-                    warnings,
-                    guard,
-                } => {
+                ast::Statement::Deadline { name, expr, warnings, guard } => {
                     let guard = guard.as_ref().and_then(|g| self.condition(g));
                     if let Some(def) = self.deadline(name, expr, warnings) {
                         effects.push(Effect::Deadline(def, guard));
@@ -514,12 +440,9 @@ impl Checker {
                     if let Some((value, ty)) = self.expr(expr, None) {
                         if matches!(ty, Type::EnumSet(_) | Type::TextSet | Type::Duration) {
                             self.diags.push(
-                                Diagnostic::error(
-                                    "type_mismatch",
-                                    format!("a value cannot be {}", self.type_name(ty)),
-                                )
-                                .label(expr.span, "this is not a number, text, flag, time or name")
-                                .help("report a count instead, e.g. `count(category)`"),
+                                Diagnostic::error("type_mismatch", format!("a value cannot be {}", self.type_name(ty)))
+                                    .label(expr.span, "this is not a number, text, flag, time or name")
+                                    .help("report a count instead, e.g. `count(category)`"),
                             );
                         }
                         let id = intern(&mut self.values, &name.node);
@@ -539,14 +462,10 @@ impl Checker {
         })
     }
 
-    fn deadline(
-        &mut self,
-        name: &Spanned<String>,
-        expr: &ast::Expr,
-        warnings: &[ast::Warning],
-    ) -> Option<DeadlineDef> {
+    fn deadline(&mut self, name: &Spanned<String>, expr: &ast::Expr, warnings: &[ast::Warning]) -> Option<DeadlineDef> {
         let (checked, _) = self.expect_type(expr, Type::Time)?;
-        let has_duration = matches!(&checked.kind, ExprKind::Shift(_, d, false) if matches!(d.kind, ExprKind::Const(_)));
+        let has_duration =
+            matches!(&checked.kind, ExprKind::Shift(_, d, false) if matches!(d.kind, ExprKind::Const(_)));
         let mut defs = Vec::new();
         for w in warnings {
             match w {
@@ -559,9 +478,7 @@ impl Checker {
                                 .help("write the deadline as `received_at + 5 working days`, or warn a fixed time before: `warn 2 h before`"),
                         );
                     }
-                    defs.push(WarningDef::Share(
-                        share.node / rust_decimal::Decimal::from(100),
-                    ));
+                    defs.push(WarningDef::Share(share.node / rust_decimal::Decimal::from(100)));
                 }
                 ast::Warning::Before(d) => {
                     if let Some(spec) = self.duration(&d.node, d.span) {
@@ -571,11 +488,7 @@ impl Checker {
             }
         }
         let id = intern(&mut self.deadlines, &name.node);
-        Some(DeadlineDef {
-            name: id,
-            expr: checked,
-            warnings: defs,
-        })
+        Some(DeadlineDef { name: id, expr: checked, warnings: defs })
     }
 
     fn condition(&mut self, e: &ast::Expr) -> Option<Expr> {
@@ -588,20 +501,13 @@ impl Checker {
         for e in exemptions {
             if let Some(first) = seen.insert(&e.name.node, e.name.span) {
                 self.diags.push(
-                    Diagnostic::error(
-                        "duplicate_name",
-                        format!("exemption `{}` is declared twice", e.name.node),
-                    )
-                    .label(e.name.span, "declared again here")
-                    .label(first, "first declared here")
-                    .help("each exemption is named in decisions, so names must be unique"),
+                    Diagnostic::error("duplicate_name", format!("exemption `{}` is declared twice", e.name.node))
+                        .label(e.name.span, "declared again here")
+                        .label(first, "first declared here")
+                        .help("each exemption is named in decisions, so names must be unique"),
                 );
             }
-            let actions = e
-                .actions
-                .iter()
-                .filter_map(|a| self.named_ref(a, NameKind::Action))
-                .collect();
+            let actions = e.actions.iter().filter_map(|a| self.named_ref(a, NameKind::Action)).collect();
             let Some(condition) = self.condition(&e.condition) else {
                 continue;
             };
@@ -649,12 +555,9 @@ impl Checker {
         for (a, used) in self.actions.iter().zip(&self.action_used) {
             if !used {
                 warnings.push(
-                    Diagnostic::warning(
-                        "unused",
-                        format!("action `{}` is never triggered", a.name),
-                    )
-                    .label(a.span, "declared here")
-                    .help("remove it, or add `action` to a rule"),
+                    Diagnostic::warning("unused", format!("action `{}` is never triggered", a.name))
+                        .label(a.span, "declared here")
+                        .help("remove it, or add `action` to a rule"),
                 );
             }
         }
@@ -694,10 +597,7 @@ fn clause_text(clauses: &[String]) -> Option<Arc<str>> {
 
 /// `a, b, c` with backticks.
 pub(crate) fn list<'a>(names: impl Iterator<Item = &'a str>) -> String {
-    names
-        .map(|n| format!("`{n}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
+    names.map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
 }
 
 fn first_span(file: &ast::File) -> Span {

@@ -15,9 +15,7 @@ impl Checker {
         for (path, value) in &test.given {
             let Some(&slot) = self.field_index.get(&path.node) else {
                 let help = did_you_mean(&path.node, self.fields.iter().map(|f| &*f.path))
-                    .unwrap_or_else(|| {
-                        "a test gives values to fields of the `ticket` block".into()
-                    });
+                    .unwrap_or_else(|| "a test gives values to fields of the `ticket` block".into());
                 self.diags.push(
                     Diagnostic::error("unknown_field", format!("unknown field `{}`", path.node))
                         .label(path.span, "not a field of the ticket")
@@ -56,20 +54,15 @@ impl Checker {
                 let expected = self.type_name(want);
                 let found = self.type_name(found);
                 self.diags.push(
-                    Diagnostic::error(
-                        "type_mismatch",
-                        format!("expected {expected}, found {found}"),
-                    )
-                    .label(e.span, format!("this is {found}"))
-                    .help("give the field a value of its own type"),
+                    Diagnostic::error("type_mismatch", format!("expected {expected}, found {found}"))
+                        .label(e.span, format!("this is {found}"))
+                        .help("give the field a value of its own type"),
                 );
                 return None;
             }
         }
         match checked.kind {
-            ExprKind::Const(Value::Int(i)) if ty == Some(Type::Decimal) => {
-                Some(Value::Decimal(i.into()))
-            }
+            ExprKind::Const(Value::Int(i)) if ty == Some(Type::Decimal) => Some(Value::Decimal(i.into())),
             ExprKind::Const(v) => Some(v),
             ExprKind::Negate(inner) => match inner.kind {
                 ExprKind::Const(Value::Int(i)) => Some(Value::Int(-i)),
@@ -91,27 +84,14 @@ impl Checker {
         Some(match e {
             Expectation::Grade(None) => ExpectKind::Grade(None),
             Expectation::Grade(Some(g)) => ExpectKind::Grade(Some(self.grade_ref(g)?)),
-            Expectation::RouteIs(roles) => ExpectKind::RouteIs(
-                roles
-                    .iter()
-                    .map(|r| self.declared_ref(r, Which::Role))
-                    .collect::<Option<_>>()?,
-            ),
-            Expectation::RouteStartsWith(r) => {
-                ExpectKind::RouteStartsWith(self.declared_ref(r, Which::Role)?)
+            Expectation::RouteIs(roles) => {
+                ExpectKind::RouteIs(roles.iter().map(|r| self.declared_ref(r, Which::Role)).collect::<Option<_>>()?)
             }
-            Expectation::RouteHas(r) => {
-                ExpectKind::RouteHas(self.declared_ref(r, Which::Role)?, true)
-            }
-            Expectation::RouteLacks(r) => {
-                ExpectKind::RouteHas(self.declared_ref(r, Which::Role)?, false)
-            }
-            Expectation::Action(a, present) => {
-                ExpectKind::Action(self.declared_ref(a, Which::Action)?, *present)
-            }
-            Expectation::Exempt(x, present) => {
-                ExpectKind::Exempt(self.declared_ref(x, Which::Exemption)?, *present)
-            }
+            Expectation::RouteStartsWith(r) => ExpectKind::RouteStartsWith(self.declared_ref(r, Which::Role)?),
+            Expectation::RouteHas(r) => ExpectKind::RouteHas(self.declared_ref(r, Which::Role)?, true),
+            Expectation::RouteLacks(r) => ExpectKind::RouteHas(self.declared_ref(r, Which::Role)?, false),
+            Expectation::Action(a, present) => ExpectKind::Action(self.declared_ref(a, Which::Action)?, *present),
+            Expectation::Exempt(x, present) => ExpectKind::Exempt(self.declared_ref(x, Which::Exemption)?, *present),
             Expectation::Deadline(name, at) => {
                 let id = self.declared_ref(name, Which::Deadline)?;
                 let at = match at {
@@ -120,10 +100,9 @@ impl Checker {
                 };
                 ExpectKind::Deadline(id, at)
             }
-            Expectation::Warning(name, at) => ExpectKind::Warning(
-                self.declared_ref(name, Which::Deadline)?,
-                self.time_literal(&at.node, at.span)?,
-            ),
+            Expectation::Warning(name, at) => {
+                ExpectKind::Warning(self.declared_ref(name, Which::Deadline)?, self.time_literal(&at.node, at.span)?)
+            }
             Expectation::Value(name, value) => {
                 let id = self.declared_ref(name, Which::Value)?;
                 let value = match value {

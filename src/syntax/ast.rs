@@ -163,25 +163,10 @@ pub struct RuleDecl {
 #[derive(Debug, Clone)]
 pub enum Statement {
     Grade(Spanned<String>),
-    Route {
-        roles: Vec<Spanned<String>>,
-        guard: Option<Expr>,
-    },
-    Action {
-        actions: Vec<Spanned<String>>,
-        guard: Option<Expr>,
-    },
-    Deadline {
-        name: Spanned<String>,
-        expr: Expr,
-        warnings: Vec<Warning>,
-        guard: Option<Expr>,
-    },
-    Value {
-        name: Spanned<String>,
-        expr: Expr,
-        guard: Option<Expr>,
-    },
+    Route { roles: Vec<Spanned<String>>, guard: Option<Expr> },
+    Action { actions: Vec<Spanned<String>>, guard: Option<Expr> },
+    Deadline { name: Spanned<String>, expr: Expr, warnings: Vec<Warning>, guard: Option<Expr> },
+    Value { name: Spanned<String>, expr: Expr, guard: Option<Expr> },
 }
 
 /// An early warning on a deadline.

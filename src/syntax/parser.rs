@@ -22,8 +22,7 @@ const _GRAMMAR: &str = include_str!("../../grammar/triage.pest");
 /// Words that start a top-level item; after a syntax error, parsing resumes at the next
 /// line that starts with one of them, so one run reports the errors of every item.
 const ITEM_KEYWORDS: &[&str] = &[
-    "policy", "import", "calendar", "ticket", "record", "grades", "roles", "actions", "let",
-    "rule", "exempt", "test",
+    "policy", "import", "calendar", "ticket", "record", "grades", "roles", "actions", "let", "rule", "exempt", "test",
 ];
 
 /// Parse a whole file. On failure, returns a diagnostic for every item that failed.
@@ -33,10 +32,7 @@ pub fn parse(text: &str, file: FileId) -> Result<File, Vec<Diagnostic>> {
     let mut start = 0;
     while start < text.len() {
         let rest = &text[start..];
-        let lowerer = Lowerer {
-            file,
-            offset: start,
-        };
+        let lowerer = Lowerer { file, offset: start };
         match Grammar::parse(Rule::file, rest) {
             Ok(mut pairs) => {
                 let root = pairs.next().expect("the file rule always yields a pair");
@@ -69,10 +65,7 @@ fn next_item_start(text: &str, at: usize) -> Option<usize> {
     let mut offset = text[at..].find('\n')? + at + 1;
     loop {
         let line = &text[offset..];
-        let word: String = line
-            .chars()
-            .take_while(|c| c.is_ascii_alphabetic())
-            .collect();
+        let word: String = line.chars().take_while(|c| c.is_ascii_alphabetic()).collect();
         if ITEM_KEYWORDS.contains(&word.as_str()) {
             return Some(offset);
         }
@@ -80,12 +73,7 @@ fn next_item_start(text: &str, at: usize) -> Option<usize> {
     }
 }
 
-fn syntax_error(
-    e: &pest::error::Error<Rule>,
-    file: FileId,
-    offset: usize,
-    text: &str,
-) -> (Diagnostic, usize) {
+fn syntax_error(e: &pest::error::Error<Rule>, file: FileId, offset: usize, text: &str) -> (Diagnostic, usize) {
     let at = offset
         + match e.location {
             pest::error::InputLocation::Pos(p) => p,
@@ -97,11 +85,7 @@ fn syntax_error(
         None => "the end of the file".to_string(),
         Some('\n') | Some('\r') => "the end of the line".to_string(),
         Some(_) => {
-            let token: String = text[at..]
-                .chars()
-                .take_while(|c| !c.is_whitespace())
-                .take(20)
-                .collect();
+            let token: String = text[at..].chars().take_while(|c| !c.is_whitespace()).take(20).collect();
             format!("`{token}`")
         }
     };
@@ -119,9 +103,8 @@ fn syntax_error(
     } else {
         format!("expected {}, found {found_words}", one_of(&expected))
     };
-    let diagnostic = Diagnostic::error("syntax", message)
-        .label(Span::new(file, at, end), "here")
-        .help(syntax_help(&expected));
+    let diagnostic =
+        Diagnostic::error("syntax", message).label(Span::new(file, at, end), "here").help(syntax_help(&expected));
     (diagnostic, at)
 }
 
@@ -179,9 +162,7 @@ fn describe(r: Rule) -> &'static str {
         | Rule::route_stmt
         | Rule::action_stmt
         | Rule::deadline_stmt
-        | Rule::value_stmt => {
-            "a rule statement (`grade`, `route`, `action`, `deadline` or `value`)"
-        }
+        | Rule::value_stmt => "a rule statement (`grade`, `route`, `action`, `deadline` or `value`)",
         Rule::condition | Rule::when_kw => "`when`",
         Rule::warnings | Rule::warning => "a warning such as `warn at 75%` or `warn 2 h before`",
         Rule::expr
@@ -242,9 +223,7 @@ impl Lowerer {
     }
 
     fn invalid(&self, pair: &Pair<Rule>, message: String, help: &str) -> Vec<Diagnostic> {
-        vec![Diagnostic::error("invalid_literal", message)
-            .label(self.span(pair), "here")
-            .help(help)]
+        vec![Diagnostic::error("invalid_literal", message).label(self.span(pair), "here").help(help)]
     }
 
     fn file(&self, root: Pair<Rule>, out: &mut File) -> Lowered<()> {
@@ -260,8 +239,7 @@ impl Lowerer {
                 Rule::test => self.test(item).map(|t| out.tests.push(t)),
                 Rule::import => {
                     let s = item.into_inner().nth(1).expect("import has a string");
-                    out.imports
-                        .push(Spanned::new(string_value(&s), self.span(&s)));
+                    out.imports.push(Spanned::new(string_value(&s), self.span(&s)));
                     Ok(())
                 }
                 Rule::grades => {
@@ -269,13 +247,11 @@ impl Lowerer {
                     Ok(())
                 }
                 Rule::roles => {
-                    out.roles
-                        .extend(item.into_inner().skip(1).map(|p| self.named(p)));
+                    out.roles.extend(item.into_inner().skip(1).map(|p| self.named(p)));
                     Ok(())
                 }
                 Rule::actions => {
-                    out.actions
-                        .extend(item.into_inner().skip(1).map(|p| self.named(p)));
+                    out.actions.extend(item.into_inner().skip(1).map(|p| self.named(p)));
                     Ok(())
                 }
                 Rule::EOI => Ok(()),
@@ -302,21 +278,13 @@ impl Lowerer {
     fn policy(&self, pair: Pair<Rule>) -> Lowered<PolicyHeader> {
         let mut inner = pair.into_inner().skip(1);
         let name = self.spanned(&inner.next().expect("policy has a name"));
-        let mut header = PolicyHeader {
-            name,
-            label: None,
-            zone: None,
-            default_calendar: None,
-        };
+        let mut header = PolicyHeader { name, label: None, zone: None, default_calendar: None };
         for p in inner {
             match p.as_rule() {
                 Rule::label => header.label = Some(label_value(&p)),
-                Rule::zone => {
-                    header.zone = Some(self.spanned(&p.into_inner().nth(1).expect("zone name")))
-                }
+                Rule::zone => header.zone = Some(self.spanned(&p.into_inner().nth(1).expect("zone name"))),
                 Rule::default_calendar => {
-                    header.default_calendar =
-                        Some(self.spanned(&p.into_inner().nth(2).expect("calendar name")))
+                    header.default_calendar = Some(self.spanned(&p.into_inner().nth(2).expect("calendar name")))
                 }
                 other => unreachable!("policy setting {other:?}"),
             }
@@ -327,12 +295,7 @@ impl Lowerer {
     fn calendar(&self, pair: Pair<Rule>) -> Lowered<CalendarDecl> {
         let mut inner = pair.into_inner().skip(1).peekable();
         let name = self.spanned(&inner.next().expect("calendar has a name"));
-        let mut decl = CalendarDecl {
-            name,
-            extends: None,
-            label: None,
-            items: Vec::new(),
-        };
+        let mut decl = CalendarDecl { name, extends: None, label: None, items: Vec::new() };
         let mut errors = Vec::new();
         while let Some(p) = inner.next() {
             let item = match p.as_rule() {
@@ -376,9 +339,7 @@ impl Lowerer {
                 let periods = self.periods(inner.next().expect("hours has periods"))?;
                 CalendarItem::Hours { days, periods }
             }
-            Rule::makeup_hours => {
-                CalendarItem::MakeupHours(self.periods(inner.next().expect("periods"))?)
-            }
+            Rule::makeup_hours => CalendarItem::MakeupHours(self.periods(inner.next().expect("periods"))?),
             Rule::makeup_off => CalendarItem::MakeupOff,
             Rule::holiday | Rule::day_off => {
                 let from = self.date(&inner.next().expect("a date"))?;
@@ -396,9 +357,7 @@ impl Lowerer {
                         "a date range must not end before it starts",
                     )
                     .label(from.span.to(to.span), "this range runs backwards")
-                    .help(
-                        "write the earlier date first: `holiday 2024-10-01 to 2024-10-07`",
-                    )]);
+                    .help("write the earlier date first: `holiday 2024-10-01 to 2024-10-07`")]);
                 }
                 if kind == Rule::holiday {
                     CalendarItem::Holiday { from, to, label }
@@ -416,31 +375,18 @@ impl Lowerer {
                         _ => periods = Some(self.periods(p)?),
                     }
                 }
-                CalendarItem::Workday {
-                    date,
-                    label,
-                    periods,
-                }
+                CalendarItem::Workday { date, label, periods }
             }
             Rule::special_day => {
                 let date = self.date(&inner.next().expect("a date"))?;
                 let periods = self.periods(inner.next().expect("periods"))?;
                 let label = inner.next().map(|l| label_value(&l));
-                CalendarItem::Special {
-                    date,
-                    periods,
-                    label,
-                }
+                CalendarItem::Special { date, periods, label }
             }
             Rule::window => {
                 let name = self.spanned(&inner.next().expect("window name"));
-                let periods = inner
-                    .find(|p| p.as_rule() == Rule::periods)
-                    .expect("window periods");
-                CalendarItem::Window {
-                    name,
-                    periods: self.periods(periods)?,
-                }
+                let periods = inner.find(|p| p.as_rule() == Rule::periods).expect("window periods");
+                CalendarItem::Window { name, periods: self.periods(periods)? }
             }
             other => unreachable!("calendar item {other:?}"),
         })
@@ -467,10 +413,7 @@ impl Lowerer {
         let mut days = Vec::new();
         for range in pair.into_inner() {
             let range_span = self.span(&range);
-            let ends: Vec<u32> = range
-                .into_inner()
-                .map(|d| weekday_number(d.as_str()))
-                .collect();
+            let ends: Vec<u32> = range.into_inner().map(|d| weekday_number(d.as_str())).collect();
             let (first, last) = (ends[0], *ends.last().expect("a weekday"));
             if last < first {
                 return Err(vec![Diagnostic::error(
@@ -497,22 +440,14 @@ impl Lowerer {
         let start = self.clock(&clocks.next().expect("a start"))?;
         let end = self.clock(&clocks.next().expect("an end"))?;
         if start == 24 * 60 {
-            return Err(vec![Diagnostic::error(
-                "invalid_literal",
-                "a period cannot start at `24:00`",
-            )
-            .label(span, "here")
-            .help("a period that starts at midnight starts at `00:00`")]);
+            return Err(vec![Diagnostic::error("invalid_literal", "a period cannot start at `24:00`")
+                .label(span, "here")
+                .help("a period that starts at midnight starts at `00:00`")]);
         }
         if start == end {
-            return Err(vec![Diagnostic::error(
-                "invalid_literal",
-                "a period must not be empty",
-            )
-            .label(span, "starts and ends at the same time")
-            .help(
-                "a period such as `22:00-02:00` crosses midnight; `00:00-24:00` is the whole day",
-            )]);
+            return Err(vec![Diagnostic::error("invalid_literal", "a period must not be empty")
+                .label(span, "starts and ends at the same time")
+                .help("a period such as `22:00-02:00` crosses midnight; `00:00-24:00` is the whole day")]);
         }
         Ok(Period { start, end, span })
     }
@@ -561,15 +496,11 @@ impl Lowerer {
                         _ => BaseType::Duration,
                     }
                 }
-                Rule::enum_type => {
-                    base = BaseType::Enum(p.into_inner().map(|n| self.named(n)).collect())
-                }
+                Rule::enum_type => base = BaseType::Enum(p.into_inner().map(|n| self.named(n)).collect()),
                 Rule::set_type => {
                     let element = p.into_inner().nth(2).expect("set element type");
                     base = match element.as_rule() {
-                        Rule::enum_type => BaseType::SetOfEnum(
-                            element.into_inner().map(|n| self.named(n)).collect(),
-                        ),
+                        Rule::enum_type => BaseType::SetOfEnum(element.into_inner().map(|n| self.named(n)).collect()),
                         _ => BaseType::SetOfText,
                     }
                 }
@@ -590,11 +521,7 @@ impl Lowerer {
                 _ => {}
             }
         }
-        GradesDecl {
-            span,
-            grades,
-            default,
-        }
+        GradesDecl { span, grades, default }
     }
 
     fn let_decl(&self, pair: Pair<Rule>) -> Lowered<LetDecl> {
@@ -619,13 +546,7 @@ impl Lowerer {
     fn rule(&self, pair: Pair<Rule>) -> Lowered<RuleDecl> {
         let mut inner = pair.into_inner().skip(1);
         let name = self.spanned(&inner.next().expect("rule has a name"));
-        let mut rule = RuleDecl {
-            name,
-            clauses: Vec::new(),
-            label: None,
-            condition: None,
-            statements: Vec::new(),
-        };
+        let mut rule = RuleDecl { name, clauses: Vec::new(), label: None, condition: None, statements: Vec::new() };
         for p in inner {
             match p.as_rule() {
                 Rule::clauses => rule.clauses = Self::clauses(p),
@@ -646,15 +567,9 @@ impl Lowerer {
                 let names = self.name_list(inner.next().expect("names"));
                 let guard = inner.next().map(|c| self.condition(c)).transpose()?;
                 if kind == Rule::route_stmt {
-                    Statement::Route {
-                        roles: names,
-                        guard,
-                    }
+                    Statement::Route { roles: names, guard }
                 } else {
-                    Statement::Action {
-                        actions: names,
-                        guard,
-                    }
+                    Statement::Action { actions: names, guard }
                 }
             }
             Rule::deadline_stmt | Rule::value_stmt => {
@@ -673,12 +588,7 @@ impl Lowerer {
                     }
                 }
                 if kind == Rule::deadline_stmt {
-                    Statement::Deadline {
-                        name,
-                        expr,
-                        warnings,
-                        guard,
-                    }
+                    Statement::Deadline { name, expr, warnings, guard }
                 } else {
                     Statement::Value { name, expr, guard }
                 }
@@ -688,10 +598,7 @@ impl Lowerer {
     }
 
     fn warning(&self, pair: Pair<Rule>) -> Lowered<Warning> {
-        let p = pair
-            .into_inner()
-            .find(|p| !is_keyword(p.as_rule()))
-            .expect("a warning");
+        let p = pair.into_inner().find(|p| !is_keyword(p.as_rule())).expect("a warning");
         match p.as_rule() {
             Rule::percent => {
                 let number = p.clone().into_inner().next().expect("a number");
@@ -699,10 +606,7 @@ impl Lowerer {
                 if value <= Decimal::ZERO || value >= Decimal::from(100) {
                     return Err(self.invalid(
                         &p,
-                        format!(
-                            "a warning at `{}` never comes before the deadline",
-                            p.as_str()
-                        ),
+                        format!("a warning at `{}` never comes before the deadline", p.as_str()),
                         "warn at a share of the allowed time strictly between 0% and 100%",
                     ));
                 }
@@ -743,13 +647,7 @@ impl Lowerer {
         let mut inner = pair.into_inner().skip(1);
         let name_pair = inner.next().expect("test has a name");
         let name = Spanned::new(string_value(&name_pair), self.span(&name_pair));
-        let mut test = Test {
-            name,
-            clauses: Vec::new(),
-            base: None,
-            given: Vec::new(),
-            expect: Vec::new(),
-        };
+        let mut test = Test { name, clauses: Vec::new(), base: None, given: Vec::new(), expect: Vec::new() };
         for p in inner {
             match p.as_rule() {
                 Rule::clauses => test.clauses = Self::clauses(p),
@@ -763,8 +661,7 @@ impl Lowerer {
                             _ => {
                                 let mut parts = g.into_inner();
                                 let path = self.spanned(&parts.next().expect("a field"));
-                                test.given
-                                    .push((path, self.expr(parts.next().expect("a value"))?));
+                                test.given.push((path, self.expr(parts.next().expect("a value"))?));
                             }
                         }
                     }
@@ -812,15 +709,9 @@ impl Lowerer {
                 let check_rule = check.as_rule();
                 let mut names = check.into_inner().filter(|p| !is_keyword(p.as_rule()));
                 match check_rule {
-                    Rule::route_exact => {
-                        Expectation::RouteIs(self.name_list(names.next().expect("names")))
-                    }
-                    Rule::route_starts => {
-                        Expectation::RouteStartsWith(self.spanned(&names.next().expect("a name")))
-                    }
-                    Rule::route_has => {
-                        Expectation::RouteHas(self.spanned(&names.next().expect("a name")))
-                    }
+                    Rule::route_exact => Expectation::RouteIs(self.name_list(names.next().expect("names"))),
+                    Rule::route_starts => Expectation::RouteStartsWith(self.spanned(&names.next().expect("a name"))),
+                    Rule::route_has => Expectation::RouteHas(self.spanned(&names.next().expect("a name"))),
                     _ => Expectation::RouteLacks(self.spanned(&names.next().expect("a name"))),
                 }
             }
@@ -856,9 +747,7 @@ impl Lowerer {
                 let mut inner = pair.into_inner();
                 let first = inner.next().expect("negation has a body");
                 if first.as_rule() == Rule::not_kw {
-                    ExprKind::Not(Box::new(
-                        self.expr(inner.next().expect("not has an operand"))?,
-                    ))
+                    ExprKind::Not(Box::new(self.expr(inner.next().expect("not has an operand"))?))
                 } else {
                     return self.expr(first);
                 }
@@ -883,8 +772,7 @@ impl Lowerer {
                         _ => BinaryOp::Div,
                     };
                     let span = left.span.to(right.span);
-                    left =
-                        Spanned::new(ExprKind::Binary(op, Box::new(left), Box::new(right)), span);
+                    left = Spanned::new(ExprKind::Binary(op, Box::new(left), Box::new(right)), span);
                 }
                 return Ok(left);
             }
@@ -900,18 +788,14 @@ impl Lowerer {
             Rule::number => {
                 let text = pair.as_str();
                 let value = Decimal::from_str(text).map_err(|_| {
-                    self.invalid(
-                        &pair,
-                        format!("`{text}` is too large a number"),
-                        "numbers have at most 28 digits",
-                    )
+                    self.invalid(&pair, format!("`{text}` is too large a number"), "numbers have at most 28 digits")
                 })?;
                 ExprKind::Number(value, text.contains('.'))
             }
             Rule::string => ExprKind::Text(string_value(&pair)),
-            Rule::boolean => ExprKind::Bool(
-                pair.into_inner().next().expect("true or false").as_rule() == Rule::true_kw,
-            ),
+            Rule::boolean => {
+                ExprKind::Bool(pair.into_inner().next().expect("true or false").as_rule() == Rule::true_kw)
+            }
             Rule::datetime => ExprKind::Time(pair.as_str().to_string()),
             Rule::duration => ExprKind::Duration(self.duration(pair)?),
             Rule::path => ExprKind::Path(pair.as_str().to_string()),
@@ -955,21 +839,15 @@ impl Lowerer {
 
     fn test_tail(&self, left: Expr, tail: Pair<Rule>) -> Lowered<ExprKind> {
         let kind = tail.as_rule();
-        let mut inner = tail
-            .into_inner()
-            .filter(|p| !is_keyword(p.as_rule()) || p.as_rule() == Rule::is_not);
+        let mut inner = tail.into_inner().filter(|p| !is_keyword(p.as_rule()) || p.as_rule() == Rule::is_not);
         let left = Box::new(left);
-        let mut operand = || -> Lowered<Box<Expr>> {
-            Ok(Box::new(self.expr(inner.next().expect("an operand"))?))
-        };
+        let mut operand = || -> Lowered<Box<Expr>> { Ok(Box::new(self.expr(inner.next().expect("an operand"))?)) };
         Ok(match kind {
             Rule::in_working_hours => {
                 let calendar = inner.next().map(|c| self.spanned(&c));
                 ExprKind::InWorkingHours(left, calendar)
             }
-            Rule::in_window => {
-                ExprKind::InWindow(left, self.spanned(&inner.next().expect("a window")))
-            }
+            Rule::in_window => ExprKind::InWindow(left, self.spanned(&inner.next().expect("a window"))),
             Rule::is_set => ExprKind::IsSet(left, true),
             Rule::is_missing => ExprKind::IsSet(left, false),
             Rule::not_in => ExprKind::In(left, operand()?, true),
@@ -1002,24 +880,11 @@ impl Lowerer {
         let mut inner = pair.into_inner();
         let number = inner.next().expect("a number");
         let amount = Decimal::from_str(number.as_str()).map_err(|_| {
-            self.invalid(
-                &number,
-                format!("`{}` is too large a number", number.as_str()),
-                "use fewer digits",
-            )
+            self.invalid(&number, format!("`{}` is too large a number", number.as_str()), "use fewer digits")
         })?;
-        let unit_pair = inner
-            .next()
-            .expect("a unit")
-            .into_inner()
-            .next()
-            .expect("a unit kind");
+        let unit_pair = inner.next().expect("a unit").into_inner().next().expect("a unit kind");
         let working = unit_pair.as_rule() == Rule::working_unit;
-        let word = unit_pair
-            .into_inner()
-            .last()
-            .expect("a unit word")
-            .as_rule();
+        let word = unit_pair.into_inner().last().expect("a unit word").as_rule();
         let unit = match (working, word) {
             (false, Rule::h_kw) => DurationUnit::Hours,
             (false, Rule::min_kw) => DurationUnit::Minutes,
@@ -1028,14 +893,8 @@ impl Lowerer {
             (true, Rule::min_kw) => DurationUnit::WorkingMinutes,
             (true, _) => DurationUnit::WorkingDays,
         };
-        let calendar = inner
-            .find(|p| p.as_rule() == Rule::name)
-            .map(|c| self.spanned(&c));
-        Ok(Duration {
-            amount,
-            unit,
-            calendar,
-        })
+        let calendar = inner.find(|p| p.as_rule() == Rule::name).map(|c| self.spanned(&c));
+        Ok(Duration { amount, unit, calendar })
     }
 }
 
@@ -1044,21 +903,12 @@ fn is_keyword(r: Rule) -> bool {
 }
 
 fn weekday_number(day: &str) -> u32 {
-    ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-        .iter()
-        .position(|d| *d == day)
-        .expect("a weekday") as u32
+    ["mon", "tue", "wed", "thu", "fri", "sat", "sun"].iter().position(|d| *d == day).expect("a weekday") as u32
 }
 
 fn label_value(pair: &Pair<Rule>) -> String {
     match pair.as_rule() {
-        Rule::label => string_value(
-            &pair
-                .clone()
-                .into_inner()
-                .next()
-                .expect("label has a string"),
-        ),
+        Rule::label => string_value(&pair.clone().into_inner().next().expect("label has a string")),
         _ => string_value(pair),
     }
 }
@@ -1066,10 +916,7 @@ fn label_value(pair: &Pair<Rule>) -> String {
 /// The text of a string literal with its escapes resolved.
 fn string_value(pair: &Pair<Rule>) -> String {
     let raw = pair.as_str();
-    let body = raw
-        .strip_prefix('"')
-        .and_then(|r| r.strip_suffix('"'))
-        .unwrap_or(raw);
+    let body = raw.strip_prefix('"').and_then(|r| r.strip_suffix('"')).unwrap_or(raw);
     let mut out = String::with_capacity(body.len());
     let mut chars = body.chars();
     while let Some(c) = chars.next() {
