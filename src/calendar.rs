@@ -370,33 +370,26 @@ impl WorkingCalendar {
         out
     }
 
+    /// The working periods between two instants, in words: the first few, then a count, so
+    /// describing a deadline a year away costs what describing one an hour away does.
     fn describe_periods(&self, from: i64, to: i64) -> String {
         const SHOWN: usize = 6;
+        let first = self.intervals.partition_point(|iv| iv.end <= from);
+        let end = self.intervals.partition_point(|iv| iv.start < to);
+        if first >= end {
+            return "counted no working time".into();
+        }
         let mut out = String::from("counted ");
-        let i = self.intervals.partition_point(|iv| iv.end <= from);
-        let mut shown = 0;
-        let mut total = 0;
-        for iv in self.intervals[i..].iter().take_while(|iv| iv.start < to) {
-            let (s, e) = (iv.start.max(from), iv.end.min(to));
-            if s >= e {
-                continue;
+        for (n, iv) in self.intervals[first..end].iter().take(SHOWN).enumerate() {
+            let s = DateTime::from_timestamp(iv.start.max(from), 0).expect("in range").with_timezone(&self.zone);
+            let e = DateTime::from_timestamp(iv.end.min(to), 0).expect("in range").with_timezone(&self.zone);
+            if n > 0 {
+                out.push_str(", ");
             }
-            total += 1;
-            if shown < SHOWN {
-                let s = DateTime::from_timestamp(s, 0).expect("in range").with_timezone(&self.zone);
-                let e = DateTime::from_timestamp(e, 0).expect("in range").with_timezone(&self.zone);
-                if shown > 0 {
-                    out.push_str(", ");
-                }
-                let _ = write!(out, "{} {}-{}", s.format("%Y-%m-%d"), s.format("%H:%M"), e.format("%H:%M"));
-                shown += 1;
-            }
+            let _ = write!(out, "{} {}-{}", s.format("%Y-%m-%d"), s.format("%H:%M"), e.format("%H:%M"));
         }
-        if total > shown {
-            let _ = write!(out, " and {} more periods", total - shown);
-        }
-        if total == 0 {
-            out.push_str("no working time");
+        if end - first > SHOWN {
+            let _ = write!(out, " and {} more periods", end - first - SHOWN);
         }
         out
     }

@@ -90,6 +90,9 @@ pub fn evaluate(program: &Program, slots: &[Value]) -> Result<Decision, Calendar
         }
     }
 
+    // Every exemption that holds is named, even when an earlier one already removed the
+    // same action: the decision says all the reasons the obligation is waived.
+    let triggered = decision.actions.clone();
     for exemption in &model.exemptions {
         let fired =
             env.fires(Some(&exemption.condition)).map_err(|e| fail(format!("exemption `{}`", exemption.name), e))?;
@@ -100,7 +103,7 @@ pub fn evaluate(program: &Program, slots: &[Value]) -> Result<Decision, Calendar
             .actions
             .iter()
             .map(|&a| model.actions[a as usize].name.clone())
-            .filter(|a| decision.actions.contains(a))
+            .filter(|a| triggered.contains(a))
             .collect();
         if removed.is_empty() {
             continue;
@@ -204,9 +207,14 @@ impl Env<'_> {
             Effect::Value(id, expr, _) => {
                 let value = self.eval(expr)?;
                 let name = &model.values[*id as usize];
-                if let Some(json) = self.to_json(&value, expr) {
-                    entry.effects.push(format!("value {name} = {}", self.show(&value, expr)));
-                    decision.values.set(name, json);
+                match self.to_json(&value, expr) {
+                    Some(json) => {
+                        entry.effects.push(format!("value {name} = {}", self.show(&value, expr)));
+                        decision.values.set(name, json);
+                    }
+                    None => entry.effects.push(format!(
+                        "value {name} not reported: undefined (a value it needs is missing, or a denominator is 0)"
+                    )),
                 }
             }
         }
@@ -229,6 +237,12 @@ impl Env<'_> {
                 return Ok(Some((r.at, r.how, Some((t, *spec)))));
             }
         }
+        if let ExprKind::SameDay(t, c) = &expr.kind {
+            let Value::Time(t) = self.eval(t)? else { return Ok(None) };
+            let calendar = &self.program.calendars[*c as usize];
+            let r = calendar.same_day(t)?;
+            return Ok(Some((r.at, format!("same day on calendar `{}`: {}", calendar.name(), r.how), None)));
+        }
         match self.eval(expr)? {
             Value::Time(at) => Ok(Some((at, self.describe_time_expr(expr), None))),
             _ => Ok(None),
@@ -238,19 +252,15 @@ impl Env<'_> {
     fn describe_time_expr(&self, expr: &Expr) -> String {
         let model = self.model();
         match &expr.kind {
-            ExprKind::WindowEnd(_, c, w) => {
-                format!(
-                    "end of the day's last `{}` window of calendar `{}`",
-                    model.calendars[*c as usize].windows[*w as usize].0, model.calendars[*c as usize].name
-                )
+            ExprKind::WindowEnd(_, c, w) | ExprKind::WindowFrom(_, c, w) => {
+                let calendar = &model.calendars[*c as usize];
+                let window = &calendar.windows[*w as usize].0;
+                if matches!(expr.kind, ExprKind::WindowEnd(..)) {
+                    format!("end of the day's last `{window}` window of calendar `{}`", calendar.name)
+                } else {
+                    format!("first moment inside window `{window}` of calendar `{}`", calendar.name)
+                }
             }
-            ExprKind::WindowFrom(_, c, w) => {
-                format!(
-                    "first moment inside window `{}` of calendar `{}`",
-                    model.calendars[*c as usize].windows[*w as usize].0, model.calendars[*c as usize].name
-                )
-            }
-            ExprKind::SameDay(_, c) => format!("close of business on calendar `{}`", model.calendars[*c as usize].name),
             _ => "computed".into(),
         }
     }
@@ -306,10 +316,10 @@ impl Env<'_> {
                     (_, false) => cal.add_working_days(t, spec.amount)?,
                     (_, true) => cal.sub_working_days(t, spec.amount)?,
                 };
-                let what = if spec.unit == Unit::WorkingTime {
-                    format!("{} of working time", clock_text(spec.amount))
-                } else {
-                    format!("{} working days", spec.amount)
+                let what = match (spec.unit, spec.amount) {
+                    (Unit::WorkingTime, _) => format!("{} of working time", clock_text(spec.amount)),
+                    (_, 1) => "1 working day".to_string(),
+                    (_, n) => format!("{n} working days"),
                 };
                 r.how = format!("{what} on calendar `{}`: {}", cal.name(), r.how);
                 Ok(r)
@@ -481,8 +491,32 @@ impl Env<'_> {
                 Some(format!("{} = {}", self.model().fields[*slot].path, self.show(&v, e)))
             }
             ExprKind::Let(id) => {
+                // A `let` is shown with the facts behind it, so the trace reaches the ticket.
                 let v = self.let_value(*id).unwrap_or(Value::Null);
-                Some(format!("{} = {}", self.model().lets[*id as usize].name, self.show(&v, e)))
+                let program = self.program;
+                let mut behind = Vec::new();
+                self.facts(&program.model.lets[*id as usize].expr, &mut behind);
+                let name = &program.model.lets[*id as usize].name;
+                match behind.is_empty() {
+                    true => Some(format!("{name} = {}", self.show(&v, e))),
+                    false => Some(format!("{name} = {} ({})", self.show(&v, e), behind.join(", "))),
+                }
+            }
+            ExprKind::Mentions(text, phrases) => {
+                // Name the phrase that was found, not just the transcript.
+                let found = match (self.eval(text), self.eval(phrases)) {
+                    (Ok(Value::Text(t)), Ok(Value::Text(p))) => phrase::mentions(&t, &p).then(|| p.to_string()),
+                    (Ok(Value::Text(t)), Ok(Value::TextSet(ps))) => {
+                        ps.iter().find(|p| phrase::mentions(&t, p)).map(|p| p.to_string())
+                    }
+                    _ => None,
+                };
+                found.map(|p| {
+                    let mut subject = Vec::new();
+                    self.reads(text, &mut subject);
+                    let subject = subject.first().and_then(|f| f.split(" = ").next()).unwrap_or("the text");
+                    format!("{subject} mentions {p:?}")
+                })
             }
             ExprKind::Grade => Some(format!("grade = {}", self.show(&self.grade.map_or(Value::Null, Value::Grade), e))),
             _ => None,
@@ -532,6 +566,8 @@ impl Env<'_> {
             (Value::Null, _) => "missing".into(),
             (Value::Bool(b), _) => b.to_string(),
             (Value::Int(i), _) => i.to_string(),
+            // Exact values can have 28 digits; people read six places at most.
+            (Value::Decimal(d), _) if d.scale() > 6 => format!("{}…", d.round_dp(6)),
             (Value::Decimal(d), _) => d.to_string(),
             (Value::Text(t), _) => format!("{t:?}"),
             (Value::Time(t), _) => Instant::new(*t, model.zone).to_string(),

@@ -46,6 +46,7 @@ pub fn explain(policy: &Policy, decision: &Decision) -> String {
     if !decision.values.is_empty() {
         let _ = writeln!(out, "  values:");
         for (name, value) in decision.values.iter() {
+            let value = value.as_str().map_or_else(|| value.to_string(), str::to_string);
             let _ = writeln!(out, "    {name:<18} {value}");
         }
     }

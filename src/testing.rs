@@ -259,43 +259,49 @@ fn check(model: &Model, kind: &ExpectKind, d: &Decision) -> Option<(String, Stri
         ExpectKind::Value(id, want) => {
             let name = &model.values[*id as usize];
             let actual = d.values.get(name);
-            let show = |v: Option<&serde_json::Value>| match v {
+            let shown_actual = match actual {
                 Some(v) => format!("value {name} = {}", v.as_str().map_or(v.to_string(), str::to_string)),
                 None => format!("no value {name}"),
             };
-            let expected = want.as_ref().map(expected_json);
-            let held = match (&expected, actual) {
-                (None, None) => true,
-                (Some(e), Some(a)) => same_value(e, a),
-                _ => false,
+            let (held, shown_expected) = match want {
+                None => (actual.is_none(), format!("no value {name}")),
+                Some(want) => (
+                    actual.is_some_and(|a| same_value(want, a)),
+                    format!("value {name} = {}", show_expected(want, model)),
+                ),
             };
-            holds_or(held, show(expected.as_ref()), show(actual))
+            holds_or(held, shown_expected, shown_actual)
         }
     }
 }
 
-fn expected_json(v: &Value) -> serde_json::Value {
+fn show_expected(v: &Value, model: &Model) -> String {
     match v {
-        Value::Bool(b) => (*b).into(),
-        Value::Int(i) => (*i).into(),
-        Value::Decimal(d) => d.to_string().into(),
-        Value::Text(t) => t.to_string().into(),
-        other => format!("{other:?}").into(),
+        Value::Bool(b) => b.to_string(),
+        Value::Int(i) => i.to_string(),
+        Value::Decimal(d) => d.to_string(),
+        Value::Text(t) => format!("{t:?}"),
+        Value::Time(t) => crate::decision::Instant::new(*t, model.zone).to_string(),
+        other => format!("{other:?}"),
     }
 }
 
-/// Values are equal when they are the same number (exactly; `25` equals `25.00`) or the
-/// same text.
-fn same_value(expected: &serde_json::Value, actual: &serde_json::Value) -> bool {
-    let number = |v: &serde_json::Value| -> Option<Decimal> {
-        match v {
-            serde_json::Value::Number(n) => n.as_i64().map(Decimal::from),
-            serde_json::Value::String(s) => s.parse().ok(),
-            _ => None,
+/// Whether a reported value is the one a test wrote. A decimal must be reported as written,
+/// places included (`25.00` is not `25.0`): policy owners state how money is shown. A time
+/// is the same instant, whatever its offset.
+fn same_value(expected: &Value, actual: &serde_json::Value) -> bool {
+    match (expected, actual) {
+        (Value::Bool(b), serde_json::Value::Bool(a)) => a == b,
+        (Value::Int(i), serde_json::Value::Number(n)) => n.as_i64() == Some(*i),
+        (Value::Int(i), serde_json::Value::String(s)) => s.parse::<Decimal>().is_ok_and(|d| d == Decimal::from(*i)),
+        (Value::Decimal(d), serde_json::Value::String(s)) => *s == d.to_string(),
+        (Value::Decimal(d), serde_json::Value::Number(n)) => {
+            d.scale() == 0 && n.as_i64().map(Decimal::from) == Some(*d)
         }
-    };
-    match (number(expected), number(actual)) {
-        (Some(a), Some(b)) => a == b,
-        _ => expected == actual,
+        (Value::Text(t), serde_json::Value::String(s)) => **t == **s,
+        (Value::Time(t), serde_json::Value::String(s)) => {
+            chrono::DateTime::parse_from_rfc3339(s).is_ok_and(|a| a.with_timezone(&chrono::Utc) == *t)
+        }
+        _ => false,
     }
 }
