@@ -26,6 +26,6 @@ pub use decision::{DeadlineNote, Decision, Instant, NamedMap, TraceEntry};
 pub use diagnostic::{Diagnostic, DiagnosticReport, Diagnostics, Label, Severity};
 pub use eval::CalendarError;
 pub use explain::explain;
-pub use policy::{check_file, EvalError, Policy};
+pub use policy::{check_file, policy_of, EvalError, Policy};
 pub use testing::{Failure, TestOutcome, TestReport};
 pub use ticket::{FieldProblem, TicketError};

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use miette::{GraphicalReportHandler, GraphicalTheme};
-use triage::{check_file, Diagnostic, Policy, Severity};
+use triage::{check_file, policy_of, Diagnostic, Policy, Severity};
 
 #[derive(Parser)]
 #[command(name = "triage", version, about = "Check complaint-handling policies and decide tickets with them")]
@@ -75,7 +75,7 @@ fn render(d: &Diagnostic) -> String {
     }
 }
 
-/// Every `.triage` file under the given paths, in a stable order.
+/// Every policy or calendar file under the given paths, in a stable order.
 fn rule_files(paths: &[PathBuf]) -> Vec<PathBuf> {
     fn walk(path: &Path, out: &mut Vec<PathBuf>) {
         if path.is_dir() {
@@ -96,7 +96,14 @@ fn rule_files(paths: &[PathBuf]) -> Vec<PathBuf> {
     for p in paths {
         walk(p, &mut out);
     }
-    out
+    // A companion test file stands for its policy, which loads it.
+    let mut policies: Vec<PathBuf> = Vec::new();
+    for path in out.iter().map(|p| policy_of(p)) {
+        if !policies.contains(&path) {
+            policies.push(path);
+        }
+    }
+    policies
 }
 
 fn check(paths: &[PathBuf], json: bool) -> ExitCode {

@@ -57,12 +57,14 @@ impl EvalError {
 
 impl Policy {
     /// Load, check and compile a policy file and the files it imports.
+    /// Tests in a companion file `X.tests.triage` beside `X.triage` are loaded with it, and
+    /// loading the companion loads its policy.
     pub fn from_file(path: impl AsRef<Path>) -> Result<Policy, Diagnostics> {
-        let path = path.as_ref();
+        let path = policy_of(path.as_ref());
         let mut loader = Loader::default();
-        loader.load_path(path, None);
+        loader.load_policy(&path);
         let mut policy = loader.finish()?;
-        policy.origin = Some(path.to_path_buf());
+        policy.origin = Some(path);
         Ok(policy)
     }
 
@@ -130,10 +132,21 @@ impl FromStr for Policy {
 }
 
 /// Check one rule file (a policy or a calendar file) and return every diagnostic.
+/// A companion test file is checked with its policy.
 pub fn check_file(path: impl AsRef<Path>) -> Vec<Diagnostic> {
     let mut loader = Loader::default();
-    loader.load_path(path.as_ref(), None);
+    loader.load_policy(&policy_of(path.as_ref()));
     loader.diagnose().1
+}
+
+const COMPANION: &str = ".tests.triage";
+
+/// The policy file a path stands for: itself, or for `X.tests.triage`, `X.triage`.
+pub fn policy_of(path: &Path) -> PathBuf {
+    match path.to_str().and_then(|p| p.strip_suffix(COMPANION)) {
+        Some(stem) => PathBuf::from(format!("{stem}.triage")),
+        None => path.to_path_buf(),
+    }
 }
 
 /// Reads files and their imports, parses each once, and attaches sources to diagnostics.
@@ -163,6 +176,36 @@ impl Loader {
                 self.diagnostics.push(d.with_message(format!("cannot read `{}`: {e}", path.display())));
                 None
             }
+        }
+    }
+
+    /// Load a policy file, its imports, and its companion test file if there is one.
+    fn load_policy(&mut self, path: &Path) {
+        self.load_path(path, None);
+        let companion = path.to_str().and_then(|p| p.strip_suffix(".triage")).map(|stem| format!("{stem}{COMPANION}"));
+        let Some(companion) = companion.map(PathBuf::from).filter(|c| c.is_file()) else { return };
+        let Some(id) = self.load_path(&companion, None) else { return };
+        // The companion's tests join the policy's; anything else in it is a mistake.
+        let tests = std::mem::take(&mut self.files[id as usize].tests);
+        let stray = &self.files[id as usize];
+        let stray_span = stray
+            .schemas
+            .first()
+            .map(|s| s.keyword)
+            .or(stray.rules.first().map(|r| r.name.span))
+            .or(stray.policy.first().map(|p| p.name.span))
+            .or(stray.calendars.first().map(|c| c.name.span))
+            .or(stray.exemptions.first().map(|e| e.name.span));
+        if let Some(span) = stray_span {
+            self.diagnostics.push(
+                Diagnostic::error("companion_content", "a companion test file holds only tests")
+                    .label(span, "this belongs in the policy file")
+                    .help(format!("move it to `{}`", path.display()))
+                    .in_source(self.sources[id as usize].clone()),
+            );
+        }
+        if let Some(main) = self.files.first_mut() {
+            main.tests.extend(tests);
         }
     }
 

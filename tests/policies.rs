@@ -11,6 +11,8 @@ fn shipped_policies() -> Vec<PathBuf> {
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|x| x == "triage"))
+        // A companion `X.tests.triage` is loaded with `X.triage`.
+        .filter(|p| !p.to_string_lossy().ends_with(".tests.triage"))
         .collect();
     files.sort();
     files
@@ -45,4 +47,37 @@ fn every_shipped_policy_loads_without_warnings_and_passes_its_tests_with_full_co
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The clause ids in the `[…]` of lines starting with one of `starts`.
+fn cited(text: &str, starts: &[&str]) -> Vec<String> {
+    text.lines()
+        .filter(|l| starts.iter().any(|s| l.starts_with(s)))
+        .filter_map(|l| l.split_once('[').and_then(|(_, rest)| rest.split_once(']')).map(|(ids, _)| ids.to_string()))
+        .flat_map(|ids| ids.split(',').map(|id| id.trim().to_string()).collect::<Vec<_>>())
+        .collect()
+}
+
+#[test]
+fn every_clause_a_rule_cites_is_exercised_by_at_least_three_tests() {
+    let mut thin = Vec::new();
+    for file in shipped_policies() {
+        let mut text = std::fs::read_to_string(&file).unwrap();
+        let companion = file.with_extension("tests.triage");
+        if companion.is_file() {
+            text.push_str(&std::fs::read_to_string(companion).unwrap());
+        }
+        let tests = cited(&text, &["test "]);
+        let mut clauses = cited(&text, &["rule ", "exempt "]);
+        clauses.sort();
+        clauses.dedup();
+        assert!(!clauses.is_empty(), "{}: no rule cites a clause", file.display());
+        for clause in clauses {
+            let n = tests.iter().filter(|t| **t == clause).count();
+            if n < 3 {
+                thin.push(format!("{}: {clause} has {n} tests", file.display()));
+            }
+        }
+    }
+    assert!(thin.is_empty(), "clauses with fewer than three tests:\n{}", thin.join("\n"));
 }
