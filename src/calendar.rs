@@ -587,6 +587,60 @@ mod tests {
         assert!(!calls.in_window(at("2024-05-10T21:00:00+08:00"), w));
     }
 
+    /// A company calendar layered on the national one, as a policy file would write it.
+    fn layered(company: &str) -> WorkingCalendar {
+        let national = include_str!("../rules/calendars/cn-mainland.triage");
+        let file = crate::syntax::parse(&format!("{national}\n{company}"), 0).expect("parses");
+        let checked = crate::check::check(&[file], 0);
+        let model = checked.model.unwrap_or_else(|| panic!("checks: {:?}", checked.diagnostics));
+        WorkingCalendar::compile(model.calendars.iter().find(|c| &*c.name == "company").expect("declared"))
+    }
+
+    #[test]
+    fn a_company_calendar_replaces_the_hours_and_keeps_the_holidays() {
+        let company = layered("calendar company extends cn_mainland\n  hours mon-fri 08:30-12:00, 13:30-17:30");
+        assert!(!company.in_working_hours(at("2024-05-10T12:30:00+08:00")).unwrap(), "lunch break");
+        assert!(company.in_working_hours(at("2024-05-10T08:45:00+08:00")).unwrap());
+        assert!(!company.in_working_hours(at("2024-10-02T10:00:00+08:00")).unwrap(), "National Day");
+        // The make-up Saturday keeps a Monday's hours, lunch break included.
+        assert!(company.in_working_hours(at("2024-05-11T14:00:00+08:00")).unwrap());
+        assert!(!company.in_working_hours(at("2024-05-11T12:30:00+08:00")).unwrap());
+        // 11:30 + 1 working hour: 30 min before lunch, 30 min after.
+        let r = company.add_working_time(at("2024-05-10T11:30:00+08:00"), 3600).unwrap();
+        assert_eq!(r.at, at("2024-05-10T14:00:00+08:00"));
+    }
+
+    #[test]
+    fn a_team_that_does_not_work_make_up_days_is_one_line_away() {
+        let finance = layered("calendar company extends cn_mainland\n  makeup days off");
+        assert!(!finance.in_working_hours(at("2024-05-11T10:00:00+08:00")).unwrap());
+        // Friday 05-10 + 1 working day: the make-up Saturday is skipped.
+        assert_eq!(
+            finance.add_working_days(at("2024-05-10T10:00:00+08:00"), 1).unwrap().at,
+            at("2024-05-13T18:00:00+08:00")
+        );
+        assert!(!finance.in_working_hours(at("2024-10-01T10:00:00+08:00")).unwrap(), "holidays stay off");
+    }
+
+    #[test]
+    fn date_overrides_win_over_the_national_schedule() {
+        let company = layered(concat!(
+            "calendar company extends cn_mainland\n",
+            "  off 2024-05-13 to 2024-05-14 \"offsite\"\n",
+            "  on 2024-12-31 hours 09:00-15:00 \"new year's eve\"\n",
+            "  on 2024-10-03 hours 10:00-12:00 \"holiday duty\"\n",
+            "  workday 2024-09-29 \"make-up\" hours 10:00-16:00\n",
+            "  makeup hours 09:00-17:00",
+        ));
+        assert!(!company.in_working_hours(at("2024-05-14T10:00:00+08:00")).unwrap());
+        assert_eq!(company.same_day(at("2024-12-31T10:00:00+08:00")).unwrap().at, at("2024-12-31T15:00:00+08:00"));
+        assert!(company.in_working_hours(at("2024-10-03T11:00:00+08:00")).unwrap(), "special hours on a holiday");
+        assert!(!company.in_working_hours(at("2024-09-29T09:30:00+08:00")).unwrap(), "its own hours");
+        assert!(company.in_working_hours(at("2024-09-29T15:30:00+08:00")).unwrap());
+        assert!(company.in_working_hours(at("2024-10-12T16:30:00+08:00")).unwrap(), "makeup hours");
+        assert!(!company.in_working_hours(at("2024-10-12T17:30:00+08:00")).unwrap());
+    }
+
     /// Instants from 2024-01-01 to 2026-06-30, far enough from the end for 60 working days.
     fn instant() -> impl Strategy<Value = DateTime<Utc>> {
         let start = at("2024-01-01T00:00:00+08:00").timestamp();
