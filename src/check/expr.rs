@@ -236,7 +236,10 @@ impl Checker {
                 self.diags.push(
                     Diagnostic::error(
                         "unknown_enum_value",
-                        format!("`{p}` is not one of the values this is compared with"),
+                        match self.fields.iter().find(|f| matches!(f.ty, Type::Enum(x) | Type::EnumSet(x) if x == e)) {
+                            Some(field) => format!("`{p}` is not a value of `{}`", field.path),
+                            None => format!("`{p}` is not one of the values this is compared with"),
+                        },
                     )
                     .label(span, "unknown value")
                     .help(help),
