@@ -9,7 +9,7 @@ use pest::Parser as _;
 use rust_decimal::Decimal;
 
 use super::ast::*;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{did_you_mean, Diagnostic};
 use crate::source::{FileId, Span, Spanned};
 
 #[derive(pest_derive::Parser)]
@@ -44,9 +44,14 @@ pub fn parse(text: &str, file: FileId) -> Result<File, Vec<Diagnostic>> {
             Err(e) => {
                 let (diagnostic, at) = syntax_error(&e, file, start, text);
                 errors.push(diagnostic);
-                // Resume at the next item after the failing one; items before it parsed
-                // fine and are parsed again from the start only if no error came earlier.
-                match next_item_start(text, at) {
+                // Resume at the next item: the one the error points at when it starts
+                // there (the item before it was cut short), else the next one after it.
+                let resume = if at > start && starts_item(&text[line_start(text, at)..]) && line_start(text, at) == at {
+                    Some(at)
+                } else {
+                    next_item_start(text, at)
+                };
+                match resume {
                     Some(next) => start = next,
                     None => break,
                 }
@@ -60,13 +65,22 @@ pub fn parse(text: &str, file: FileId) -> Result<File, Vec<Diagnostic>> {
     }
 }
 
+fn line_start(text: &str, at: usize) -> usize {
+    text[..at].rfind('\n').map_or(0, |i| i + 1)
+}
+
+/// Whether a line starts, unindented, with an item keyword.
+fn starts_item(line: &str) -> bool {
+    let word: String = line.chars().take_while(|c| c.is_ascii_alphabetic()).collect();
+    ITEM_KEYWORDS.contains(&word.as_str())
+}
+
 /// The byte offset of the first line after `at` that starts (unindented) with an item keyword.
 fn next_item_start(text: &str, at: usize) -> Option<usize> {
     let mut offset = text[at..].find('\n')? + at + 1;
     loop {
         let line = &text[offset..];
-        let word: String = line.chars().take_while(|c| c.is_ascii_alphabetic()).collect();
-        if ITEM_KEYWORDS.contains(&word.as_str()) {
+        if starts_item(line) {
             return Some(offset);
         }
         offset += line.find('\n')? + 1;
@@ -94,19 +108,53 @@ fn syntax_error(e: &pest::error::Error<Rule>, file: FileId, offset: usize, text:
             let mut words: Vec<&str> = positives.iter().map(|r| describe(*r)).collect();
             words.sort_unstable();
             words.dedup();
+            // What could continue an expression is noise beside what the item needs next
+            // (`because "reason"` after an exemption's condition).
+            if words.iter().any(|w| !CONTINUATIONS.contains(w)) {
+                words.retain(|w| !CONTINUATIONS.contains(w));
+            }
+            if words.len() > 1 {
+                words.retain(|w| *w != "more input");
+            }
             words
         }
         pest::error::ErrorVariant::CustomError { .. } => Vec::new(),
     };
-    let message = if expected.is_empty() {
-        format!("unexpected {found_words}")
+    let word: String = text[at..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+    let unclosed = found == Some('"') && !text[at + 1..].lines().next().unwrap_or("").contains('"');
+    let (message, help) = if unclosed {
+        ("this text is not closed".to_string(), "a quoted text ends with `\"` on the same line".to_string())
+    } else if expected.is_empty() {
+        (format!("unexpected {found_words}"), syntax_help(&expected))
     } else {
-        format!("expected {}, found {found_words}", one_of(&expected))
+        let misspelt = !KEYWORDS.contains(&word.as_str());
+        let help = misspelt
+            .then(|| did_you_mean(&word, KEYWORDS.iter().copied()))
+            .flatten()
+            .unwrap_or_else(|| syntax_help(&expected));
+        (format!("expected {}, found {found_words}", one_of(&expected)), help)
     };
-    let diagnostic =
-        Diagnostic::error("syntax", message).label(Span::new(file, at, end), "here").help(syntax_help(&expected));
+    let diagnostic = Diagnostic::error("syntax", message).label(Span::new(file, at, end), "here").help(help);
     (diagnostic, at)
 }
+
+/// Descriptions of what may continue an expression.
+const CONTINUATIONS: &[&str] = &[
+    "`and`",
+    "`or`",
+    "`in`",
+    "`is`",
+    "an arithmetic operator",
+    "a comparison such as `=` or `>=`",
+    "a duration such as `2 h` or `5 working days`",
+];
+
+/// Words a misspelling may have meant.
+const KEYWORDS: &[&str] = &[
+    "policy", "import", "calendar", "ticket", "record", "grades", "roles", "actions", "let", "rule", "exempt", "test",
+    "when", "grade", "route", "action", "deadline", "value", "because", "from", "given", "expect", "warn", "zone",
+    "default", "extends", "hours", "holiday", "workday", "window", "valid", "optional", "decimal", "duration",
+];
 
 fn one_of(words: &[&str]) -> String {
     match words {
@@ -117,7 +165,11 @@ fn one_of(words: &[&str]) -> String {
 }
 
 fn syntax_help(expected: &[&str]) -> String {
-    if expected.iter().any(|w| w.contains("a new item")) {
+    if expected == ["`because \"reason\"`"] {
+        "every exemption says why it applies: end it with `because \"…\"`".into()
+    } else if expected == ["a value or condition"] {
+        "the expression is incomplete: a condition such as `score >= 3`, or a value such as `received_at + 2 h`".into()
+    } else if expected.iter().any(|w| w.contains("a new item")) {
         "each item starts with `policy`, `calendar`, `ticket`, `grades`, `roles`, `actions`, `let`, `rule`, `exempt` or `test`".into()
     } else if expected.iter().any(|w| w.contains("a name")) {
         "names are ASCII letters, digits and `_`, starting with a letter, and may not be a keyword such as `rule` or `when`".into()
