@@ -58,6 +58,11 @@ impl<V> NamedMap<V> {
         }
     }
 
+    /// Unset a name.
+    pub(crate) fn remove(&mut self, name: &str) {
+        self.0.retain(|(n, _)| &**n != name);
+    }
+
     /// Whether nothing is set.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()

@@ -263,7 +263,8 @@ pub(crate) fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = 
     candidates
         .into_iter()
         .map(|c| (edit_distance(word, c), c))
-        .filter(|(d, _)| *d <= limit)
+        // Replacing every character is not a near miss (`V` is not a typo of `I`).
+        .filter(|(d, _)| *d <= limit && *d < word.chars().count())
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| format!("did you mean `{c}`?"))
 }

@@ -39,7 +39,8 @@ pub fn evaluate(program: &Program, slots: &[Value]) -> Result<Decision, Calendar
         Some(Value::Text(t)) => t.clone(),
         _ => "".into(),
     };
-    let mut env = Env { program, slots, lets: vec![None; model.lets.len()], grade: None };
+    let mut env =
+        Env { program, slots, lets: vec![None; model.lets.len()], grade: None, owned: Vec::new(), entry_index: 0 };
     let fail = |context: String, source: OutsideCalendar| CalendarError { ticket: ticket.to_string(), context, source };
     let mut trace = Vec::new();
     // Which trace entry each rule made, so effects of grade rules join their entry.
@@ -84,6 +85,7 @@ pub fn evaluate(program: &Program, slots: &[Value]) -> Result<Decision, Calendar
                 trace.len() - 1
             }
         };
+        env.entry_index = index;
         for effect in &rule.effects {
             env.apply(effect, &mut decision, &mut trace[index])
                 .map_err(|e| fail(format!("{} in rule `{}`", effect_name(model, effect), rule.name), e))?;
@@ -115,6 +117,22 @@ pub fn evaluate(program: &Program, slots: &[Value]) -> Result<Decision, Calendar
         entry.effects = removed.iter().map(|a| format!("exempt {a}")).collect();
         trace.push(entry);
     }
+    // A deadline or value set for an action stands only while the action does.
+    for owned in std::mem::take(&mut env.owned) {
+        let action = &model.actions[owned.owner as usize].name;
+        if decision.actions.contains(action) {
+            continue;
+        }
+        let what = if owned.deadline { "deadline" } else { "value" };
+        if owned.deadline {
+            decision.deadlines.remove(&owned.name);
+            decision.warnings.remove(&owned.name);
+        } else {
+            decision.values.remove(&owned.name);
+        }
+        let why = if triggered.contains(action) { "is exempted" } else { "is not triggered" };
+        trace[owned.entry].effects.push(format!("{what} {} dropped: its action {action} {why}", owned.name));
+    }
     decision.trace = trace;
     Ok(decision)
 }
@@ -122,10 +140,18 @@ pub fn evaluate(program: &Program, slots: &[Value]) -> Result<Decision, Calendar
 fn effect_name(model: &Model, effect: &Effect) -> String {
     match effect {
         Effect::Deadline(d, _) => format!("deadline `{}`", model.deadlines[d.name as usize]),
-        Effect::Value(v, ..) => format!("value `{}`", model.values[*v as usize]),
+        Effect::Value(v, _) => format!("value `{}`", model.values[v.name as usize]),
         Effect::Route(..) => "route".into(),
         Effect::Action(..) => "action".into(),
     }
+}
+
+/// A deadline or value that belongs to an action, and the trace entry that set it.
+struct Owned {
+    deadline: bool,
+    name: Arc<str>,
+    owner: u16,
+    entry: usize,
 }
 
 struct Env<'a> {
@@ -134,6 +160,10 @@ struct Env<'a> {
     /// `let`s are computed when first read.
     lets: Vec<Option<Value>>,
     grade: Option<u16>,
+    /// Deadlines and values set for an action, checked once exemptions are done.
+    owned: Vec<Owned>,
+    /// The trace entry effects are being applied for.
+    entry_index: usize,
 }
 
 impl Env<'_> {
@@ -163,7 +193,7 @@ impl Env<'_> {
     fn apply(&mut self, effect: &Effect, decision: &mut Decision, entry: &mut TraceEntry) -> Eval<()> {
         let model = &self.program.model;
         let guard = match effect {
-            Effect::Route(_, g) | Effect::Action(_, g) | Effect::Deadline(_, g) | Effect::Value(_, _, g) => g.as_ref(),
+            Effect::Route(_, g) | Effect::Action(_, g) | Effect::Deadline(_, g) | Effect::Value(_, g) => g.as_ref(),
         };
         if !self.fires(guard)? {
             return Ok(());
@@ -198,19 +228,30 @@ impl Env<'_> {
                     warnings.push(Instant::new(self.warning(w, at, start.as_ref())?, model.zone));
                 }
                 decision.deadlines.set(name, Instant::new(at, model.zone));
+                if let Some(owner) = def.owner {
+                    self.owned.push(Owned { deadline: true, name: name.clone(), owner, entry: self.entry_index });
+                }
                 if !warnings.is_empty() {
                     decision.warnings.set(name, warnings);
                 }
                 entry.effects.push(format!("deadline {name}"));
                 entry.deadlines.push(DeadlineNote { name: name.clone(), at: Instant::new(at, model.zone), how });
             }
-            Effect::Value(id, expr, _) => {
-                let value = self.eval(expr)?;
-                let name = &model.values[*id as usize];
-                match self.to_json(&value, expr) {
+            Effect::Value(def, _) => {
+                let value = self.eval(&def.expr)?;
+                let name = &model.values[def.name as usize];
+                match self.to_json(&value, &def.expr) {
                     Some(json) => {
-                        entry.effects.push(format!("value {name} = {}", self.show(&value, expr)));
+                        entry.effects.push(format!("value {name} = {}", self.show(&value, &def.expr)));
                         decision.values.set(name, json);
+                        if let Some(owner) = def.owner {
+                            self.owned.push(Owned {
+                                deadline: false,
+                                name: name.clone(),
+                                owner,
+                                entry: self.entry_index,
+                            });
+                        }
                     }
                     None => entry.effects.push(format!(
                         "value {name} not reported: undefined (a value it needs is missing, or a denominator is 0)"

@@ -123,7 +123,7 @@ pub enum Effect {
     Route(Vec<u16>, Option<Expr>),
     Action(Vec<u16>, Option<Expr>),
     Deadline(DeadlineDef, Option<Expr>),
-    Value(u16, Expr, Option<Expr>),
+    Value(ValueDef, Option<Expr>),
 }
 
 /// `deadline name = start + duration, warn …`.
@@ -133,6 +133,18 @@ pub struct DeadlineDef {
     pub name: u16,
     pub expr: Expr,
     pub warnings: Vec<WarningDef>,
+    /// The action it belongs to: without that action in the decision, no deadline.
+    pub owner: Option<u16>,
+}
+
+/// `value name [for action] = expr`.
+#[derive(Debug, Clone)]
+pub struct ValueDef {
+    /// Index into [`Model::values`].
+    pub name: u16,
+    pub expr: Expr,
+    /// The action it belongs to: without that action in the decision, no value.
+    pub owner: Option<u16>,
 }
 
 /// An early warning.
@@ -166,6 +178,10 @@ pub struct DurationSpec {
     /// Index into [`Model::calendars`]; `None` for clock units.
     pub calendar: Option<u16>,
 }
+
+/// The longest duration the language accepts, in seconds: a hundred years. Longer ones are
+/// mistakes, and would run past the instants a computer can represent.
+pub const MAX_DURATION_SECONDS: i64 = 100 * 366 * 86_400;
 
 /// Duration units after checking: minutes and hours are both counted in seconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

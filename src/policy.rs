@@ -166,10 +166,10 @@ impl Loader {
         }
         match std::fs::read_to_string(path) {
             Ok(text) => {
+                // Known before its imports are read, so an import cycle ends here.
+                self.by_path.insert(key, self.sources.len() as FileId);
                 let base = path.parent().unwrap_or(Path::new(".")).to_path_buf();
-                let id = self.load_text(&path.display().to_string(), &text, &base);
-                self.by_path.insert(key, id);
-                Some(id)
+                Some(self.load_text(&path.display().to_string(), &text, &base))
             }
             Err(e) => {
                 let d = imported_at.unwrap_or_else(|| Diagnostic::error("io", ""));

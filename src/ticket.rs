@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde_json::Value as Json;
 
-use crate::model::{DurationSpec, Model, Type, Unit};
+use crate::model::{DurationSpec, Model, Type, Unit, MAX_DURATION_SECONDS};
 use crate::value::Value;
 
 /// One thing wrong with one field of a ticket.
@@ -121,9 +121,9 @@ fn convert(model: &Model, ty: Type, v: &Json) -> Result<Value, String> {
         }
         Type::Duration => {
             let s = v.as_str().ok_or_else(|| wrong("a duration such as \"2 h\""))?;
-            parse_clock_duration(s)
-                .map(Value::Duration)
-                .ok_or_else(|| format!("`{s}` is not a duration such as \"30 min\" or \"2 h\""))
+            parse_clock_duration(s).map(Value::Duration).ok_or_else(|| {
+                format!("`{s}` is not a duration of at most a hundred years, such as \"30 min\" or \"2 h\"")
+            })
         }
         Type::Enum(e) => {
             let s = v.as_str().ok_or_else(|| wrong("a text"))?;
@@ -170,5 +170,6 @@ fn parse_clock_duration(s: &str) -> Option<DurationSpec> {
         "h" => 3600,
         _ => return None,
     };
-    Some(DurationSpec { amount: amount.checked_mul(scale)?, unit: Unit::Clock, calendar: None })
+    let seconds = amount.checked_mul(scale).filter(|s| (0..=MAX_DURATION_SECONDS).contains(s))?;
+    Some(DurationSpec { amount: seconds, unit: Unit::Clock, calendar: None })
 }

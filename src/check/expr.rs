@@ -502,6 +502,10 @@ impl Checker {
                 None
             }
             other => {
+                // The arguments are still read, so their fields count as used.
+                for a in args {
+                    let _ = self.expr(a, None);
+                }
                 self.diags.push(
                     Diagnostic::error("unknown_function", format!("unknown function `{other}`"))
                         .label(name.span, "not a function of the language")
@@ -525,6 +529,8 @@ impl Checker {
             Some(n) => self.calendar_ref(n),
             None => match self.default_calendar {
                 Some(c) => Some(c),
+                // The header's calendar is unknown, and that was reported once already.
+                None if self.default_calendar_unknown => None,
                 None => {
                     self.diags.push(
                         Diagnostic::error("no_calendar", format!("{what} need a calendar, and the policy names none"))
@@ -569,7 +575,19 @@ impl Checker {
             DurationUnit::WorkingDays => (Unit::WorkingDays, 1, "working days"),
         };
         let scaled = d.amount * Decimal::from(scale);
+        let seconds_per_unit = if matches!(unit, Unit::Days | Unit::WorkingDays) { 86_400 } else { 1 };
         let amount = match scaled.to_i64() {
+            Some(a) if a.saturating_mul(seconds_per_unit) > MAX_DURATION_SECONDS => {
+                self.diags.push(
+                    Diagnostic::error(
+                        "invalid_literal",
+                        format!("`{} {what}` is longer than a hundred years", d.amount),
+                    )
+                    .label(span, "here")
+                    .help("a deadline is at most a hundred years away"),
+                );
+                return None;
+            }
             Some(a) if scaled.fract().is_zero() && a > 0 => a,
             _ => {
                 let help = if matches!(unit, Unit::Days | Unit::WorkingDays) {

@@ -52,6 +52,8 @@ pub(crate) struct Checker {
     calendars: Vec<CalendarSpec>,
     calendar_index: HashMap<String, u16>,
     default_calendar: Option<u16>,
+    /// The header names a default calendar that does not exist (already reported).
+    default_calendar_unknown: bool,
     deadlines: Vec<Arc<str>>,
     values: Vec<Arc<str>>,
     exemption_names: Vec<Arc<str>>,
@@ -103,6 +105,7 @@ impl Checker {
         };
         if let Some(cal) = &header.default_calendar {
             self.default_calendar = self.calendar_ref(cal);
+            self.default_calendar_unknown = self.default_calendar.is_none();
         }
 
         self.schema(&file.schemas);
@@ -113,7 +116,11 @@ impl Checker {
         let rules = self.rules(&file.rules);
         let exemptions = self.exemptions(&file.exemptions);
         let tests = file.tests.iter().filter_map(|t| self.test(t)).collect();
-        self.unused();
+        // With errors, "never used" is mostly a misspelt reference's echo: say it once the
+        // errors are fixed.
+        if !self.diags.iter().any(|d| d.severity() == crate::diagnostic::Severity::Error) {
+            self.unused();
+        }
 
         let default_grade = file.grades.first().and_then(|g| g.default.as_ref()).and_then(|d| self.grade_ref(d));
         Some(Model {
@@ -429,14 +436,16 @@ impl Checker {
                     let guard = guard.as_ref().and_then(|g| self.condition(g));
                     effects.push(Effect::Action(ids, guard));
                 }
-                ast::Statement::Deadline { name, expr, warnings, guard } => {
+                ast::Statement::Deadline { name, owner, expr, warnings, guard } => {
                     let guard = guard.as_ref().and_then(|g| self.condition(g));
+                    let owner = owner.as_ref().and_then(|o| self.named_ref(o, NameKind::Action));
                     if let Some(def) = self.deadline(name, expr, warnings) {
-                        effects.push(Effect::Deadline(def, guard));
+                        effects.push(Effect::Deadline(DeadlineDef { owner, ..def }, guard));
                     }
                 }
-                ast::Statement::Value { name, expr, guard } => {
+                ast::Statement::Value { name, owner, expr, guard } => {
                     let guard = guard.as_ref().and_then(|g| self.condition(g));
+                    let owner = owner.as_ref().and_then(|o| self.named_ref(o, NameKind::Action));
                     if let Some((value, ty)) = self.expr(expr, None) {
                         if matches!(ty, Type::EnumSet(_) | Type::TextSet | Type::Duration) {
                             self.diags.push(
@@ -446,7 +455,7 @@ impl Checker {
                             );
                         }
                         let id = intern(&mut self.values, &name.node);
-                        effects.push(Effect::Value(id, value, guard));
+                        effects.push(Effect::Value(ValueDef { name: id, expr: value, owner }, guard));
                     }
                 }
             }
@@ -488,7 +497,7 @@ impl Checker {
             }
         }
         let id = intern(&mut self.deadlines, &name.node);
-        Some(DeadlineDef { name: id, expr: checked, warnings: defs })
+        Some(DeadlineDef { name: id, expr: checked, warnings: defs, owner: None })
     }
 
     fn condition(&mut self, e: &ast::Expr) -> Option<Expr> {

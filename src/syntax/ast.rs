@@ -163,10 +163,29 @@ pub struct RuleDecl {
 #[derive(Debug, Clone)]
 pub enum Statement {
     Grade(Spanned<String>),
-    Route { roles: Vec<Spanned<String>>, guard: Option<Expr> },
-    Action { actions: Vec<Spanned<String>>, guard: Option<Expr> },
-    Deadline { name: Spanned<String>, expr: Expr, warnings: Vec<Warning>, guard: Option<Expr> },
-    Value { name: Spanned<String>, expr: Expr, guard: Option<Expr> },
+    Route {
+        roles: Vec<Spanned<String>>,
+        guard: Option<Expr>,
+    },
+    Action {
+        actions: Vec<Spanned<String>>,
+        guard: Option<Expr>,
+    },
+    /// `deadline name [for action] = …`: with an owner, it stands only while the action does.
+    Deadline {
+        name: Spanned<String>,
+        owner: Option<Spanned<String>>,
+        expr: Expr,
+        warnings: Vec<Warning>,
+        guard: Option<Expr>,
+    },
+    /// `value name [for action] = …`.
+    Value {
+        name: Spanned<String>,
+        owner: Option<Spanned<String>>,
+        expr: Expr,
+        guard: Option<Expr>,
+    },
 }
 
 /// An early warning on a deadline.

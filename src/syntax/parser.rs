@@ -65,6 +65,22 @@ pub fn parse(text: &str, file: FileId) -> Result<File, Vec<Diagnostic>> {
     }
 }
 
+/// `text` without trailing white space and trailing comments.
+fn trim_trailing_blanks(text: &str) -> &str {
+    let mut text = text.trim_end();
+    loop {
+        let line_start = text.rfind('\n').map_or(0, |i| i + 1);
+        // A `#` outside quotes starts a comment; quotes are balanced before it.
+        let comment = text[line_start..]
+            .char_indices()
+            .find(|&(i, c)| c == '#' && text[line_start..line_start + i].matches('"').count() % 2 == 0);
+        match comment {
+            Some((i, _)) if line_start + i > 0 => text = text[..line_start + i].trim_end(),
+            _ => return text,
+        }
+    }
+}
+
 fn line_start(text: &str, at: usize) -> usize {
     text[..at].rfind('\n').map_or(0, |i| i + 1)
 }
@@ -115,6 +131,10 @@ fn syntax_error(e: &pest::error::Error<Rule>, file: FileId, offset: usize, text:
             }
             if words.len() > 1 {
                 words.retain(|w| *w != "more input");
+            }
+            // `calendar` starts an item too.
+            if words.contains(&"a new item") {
+                words.retain(|w| *w != "`calendar`");
             }
             words
         }
@@ -265,9 +285,12 @@ struct Lowerer {
 type Lowered<T> = Result<T, Vec<Diagnostic>>;
 
 impl Lowerer {
+    /// The pair's span, without the blanks and comments pest consumed after it while
+    /// looking for an optional continuation.
     fn span(&self, pair: &Pair<Rule>) -> Span {
         let s = pair.as_span();
-        Span::new(self.file, self.offset + s.start(), self.offset + s.end())
+        let text = trim_trailing_blanks(pair.as_str());
+        Span::new(self.file, self.offset + s.start(), self.offset + s.start() + text.len())
     }
 
     fn spanned(&self, pair: &Pair<Rule>) -> Spanned<String> {
@@ -626,6 +649,10 @@ impl Lowerer {
             }
             Rule::deadline_stmt | Rule::value_stmt => {
                 let name = self.spanned(&inner.next().expect("a name"));
+                let mut inner = inner.peekable();
+                let owner = inner
+                    .next_if(|p| p.as_rule() == Rule::owner)
+                    .map(|p| self.spanned(&p.into_inner().nth(1).expect("an action")));
                 let expr = self.expr(inner.next().expect("an expression"))?;
                 let mut warnings = Vec::new();
                 let mut guard = None;
@@ -640,9 +667,9 @@ impl Lowerer {
                     }
                 }
                 if kind == Rule::deadline_stmt {
-                    Statement::Deadline { name, expr, warnings, guard }
+                    Statement::Deadline { name, owner, expr, warnings, guard }
                 } else {
-                    Statement::Value { name, expr, guard }
+                    Statement::Value { name, owner, expr, guard }
                 }
             }
             other => unreachable!("statement {other:?}"),

@@ -1,0 +1,462 @@
+//! The `triage` binary as a black box: arguments and standard input in; standard output,
+//! standard error and the exit code out. Every command runs from the crate root.
+
+mod common;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+use serde_json::{json, Value as Json};
+
+const AS_POLICY: &str = "rules/after-sales-quality.triage";
+const AS_TICKET: &str = "examples/tickets/as-air-conditioner.json";
+
+/// What one run of the binary produced.
+#[derive(Debug)]
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    #[track_caller]
+    fn exits(&self, code: i32) -> &Self {
+        assert_eq!(self.code, Some(code), "exit code of {self:#?}");
+        self
+    }
+}
+
+/// Run `triage ARGS…` from the crate root, with `stdin` as standard input.
+fn triage_with_input(args: &[&str], stdin: &str) -> Run {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_triage"))
+        .args(args)
+        .current_dir(common::crate_root())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    child.stdin.take().expect("stdin is piped").write_all(stdin.as_bytes()).expect("stdin is written");
+    let out = child.wait_with_output().expect("the binary ends");
+    Run {
+        code: out.status.code(),
+        stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
+        stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
+    }
+}
+
+fn triage(args: &[&str]) -> Run {
+    triage_with_input(args, "")
+}
+
+/// A fresh folder under the system's temporary folder, removed when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> TempDir {
+        let dir = std::env::temp_dir().join(format!("triage-cli-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        TempDir(dir)
+    }
+
+    fn write(&self, name: &str, text: &str) -> String {
+        let path = self.0.join(name);
+        std::fs::write(&path, text).expect("temp file");
+        path.to_str().expect("UTF-8 temp path").to_string()
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn as_ticket() -> Json {
+    let text = std::fs::read_to_string(common::crate_root().join(AS_TICKET)).expect("AS ticket");
+    serde_json::from_str(&text).expect("AS ticket is JSON")
+}
+
+/// The AS ticket with another id and some fields changed.
+fn as_variant(id: &str, changes: Json) -> Json {
+    let mut t = as_ticket();
+    t["id"] = json!(id);
+    for (k, v) in changes.as_object().expect("an object") {
+        t[k] = v.clone();
+    }
+    t
+}
+
+// ---------------------------------------------------------------- check
+
+#[test]
+fn check_of_a_clean_file_exits_0() {
+    let run = triage(&["check", "tests/corpus/check/ok/minimal.triage"]);
+    run.exits(0);
+    assert!(run.stderr.contains("0 errors, 0 warnings"), "{}", run.stderr);
+}
+
+#[test]
+fn check_with_warnings_only_exits_0_and_shows_them() {
+    let run = triage(&["check", "tests/corpus/check/ok/warnings_only.triage"]);
+    run.exits(0);
+    assert!(run.stderr.contains("triage::unused"), "{}", run.stderr);
+    assert!(run.stderr.contains("tests/corpus/check/ok/warnings_only.triage:8:3"), "{}", run.stderr);
+    assert!(run.stderr.contains("0 errors, 2 warnings"), "{}", run.stderr);
+}
+
+#[test]
+fn check_with_an_error_exits_1_and_names_file_and_line() {
+    let run = triage(&["check", "tests/corpus/check/err/unknown_grade.triage"]);
+    run.exits(1);
+    assert!(run.stderr.contains("triage::unknown_grade"), "{}", run.stderr);
+    assert!(run.stderr.contains("tests/corpus/check/err/unknown_grade.triage:13:9"), "{}", run.stderr);
+    assert!(run.stderr.contains("1 error, 0 warnings"), "{}", run.stderr);
+    assert!(run.stdout.is_empty(), "diagnostics go to stderr: {}", run.stdout);
+}
+
+#[test]
+fn check_of_five_mistakes_reports_every_line() {
+    let run = triage(&["check", "tests/corpus/check/err/five_mistakes.triage"]);
+    run.exits(1);
+    for line in [18, 22, 23, 27, 28] {
+        assert!(
+            run.stderr.contains(&format!("tests/corpus/check/err/five_mistakes.triage:{line}:")),
+            "line {line} not named:\n{}",
+            run.stderr
+        );
+    }
+    assert!(run.stderr.contains("5 errors"), "{}", run.stderr);
+}
+
+#[test]
+fn check_of_folders_counts_every_file_and_fails_if_any_fails() {
+    let ok = triage(&["check", "tests/corpus/check/ok"]);
+    ok.exits(0);
+    let files = std::fs::read_dir(common::crate_root().join("tests/corpus/check/ok")).unwrap().count();
+    assert!(ok.stderr.contains(&format!("checked {files} files: 0 errors")), "{}", ok.stderr);
+    let mixed = triage(&["check", "tests/corpus/check/ok", "tests/corpus/check/err/unknown_role.triage"]);
+    mixed.exits(1);
+    assert!(mixed.stderr.contains(&format!("checked {} files: 1 error", files + 1)), "{}", mixed.stderr);
+}
+
+#[test]
+fn check_of_a_missing_file_exits_1() {
+    let run = triage(&["check", "tests/corpus/check/no-such-file.triage"]);
+    run.exits(1);
+    assert!(run.stderr.contains("no-such-file.triage"), "{}", run.stderr);
+}
+
+/// Run in a child process: the loader's recursion on an import cycle can overflow the
+/// stack, which would abort a test binary.
+#[test]
+fn check_of_an_import_cycle_terminates_the_same_way_every_time() {
+    for file in ["tests/corpus/check/cycle/self_import.triage", "tests/corpus/check/cycle/uses_cycle.triage"] {
+        let first = triage(&["check", "--json", file]);
+        assert!(!first.stderr.contains("overflow") && !first.stderr.contains("panicked"), "{file}: {}", first.stderr);
+        let reports: Vec<Json> =
+            first.stdout.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"))).collect();
+        for r in reports.iter().filter(|r| r["severity"] == "error") {
+            assert_eq!(r["code"], "triage::import", "{file} is valid apart from the cycle: {r}");
+        }
+        for _ in 0..3 {
+            let again = triage(&["check", "--json", file]);
+            assert_eq!(
+                (again.code, &again.stdout),
+                (first.code, &first.stdout),
+                "{file} checks differently from one run to the next"
+            );
+        }
+    }
+}
+
+#[test]
+fn check_json_prints_one_report_per_line_for_tools() {
+    let run = triage(&["check", "--json", "tests/corpus/check/err/five_mistakes.triage"]);
+    run.exits(1);
+    let reports: Vec<Json> =
+        run.stdout.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"))).collect();
+    let errors: Vec<&Json> = reports.iter().filter(|r| r["severity"] == "error").collect();
+    assert_eq!(errors.len(), 5, "{}", run.stdout);
+    let lines: Vec<u64> = errors.iter().map(|r| r["line"].as_u64().unwrap()).collect();
+    assert_eq!(lines, [18, 22, 23, 27, 28]);
+    assert_eq!(errors[0]["code"], "triage::unknown_field");
+    assert_eq!(errors[0]["file"], "tests/corpus/check/err/five_mistakes.triage");
+    assert_eq!(errors[0]["help"], "did you mean `impact.safety`?");
+    // Warnings wait until the errors are fixed; alone, they are reported too.
+    assert!(reports.iter().all(|r| r["severity"] == "error"), "{}", run.stdout);
+    let run = triage(&["check", "--json", "tests/corpus/check/ok/warnings_only.triage"]);
+    run.exits(0);
+    let warning: Json = serde_json::from_str(run.stdout.lines().next().expect("a warning")).unwrap();
+    assert_eq!((warning["severity"].as_str(), warning["code"].as_str()), (Some("warning"), Some("triage::unused")));
+}
+
+// ---------------------------------------------------------------- eval
+
+#[test]
+fn eval_of_the_seed_example_gives_grade_ii_and_its_deadlines() {
+    let run = triage(&["eval", AS_POLICY, AS_TICKET]);
+    run.exits(0);
+    let d: Json = serde_json::from_str(run.stdout.trim()).expect("one JSON decision");
+    assert_eq!(d["ticket"], "SN20240510001");
+    assert_eq!(d["grade"], "II");
+    assert_eq!(d["route"], json!(["module_owner", "service_agent"]));
+    assert_eq!(d["deadlines"]["respond"], "2024-05-10T14:30:00+08:00");
+    assert_eq!(d["deadlines"]["plan"], "2024-05-12T10:30:00+08:00");
+    assert_eq!(d["deadlines"]["resolve"], "2024-05-16T18:00:00+08:00");
+    assert_eq!(d["warnings"]["resolve"], json!(["2024-05-15T09:00:00+08:00"]));
+    assert!(run.stderr.is_empty(), "{}", run.stderr);
+}
+
+#[test]
+fn eval_pretty_prints_the_same_decision_indented() {
+    let plain = triage(&["eval", AS_POLICY, AS_TICKET]);
+    let pretty = triage(&["eval", AS_POLICY, AS_TICKET, "--pretty"]);
+    pretty.exits(0);
+    assert!(pretty.stdout.lines().count() > 10, "{}", pretty.stdout);
+    let a: Json = serde_json::from_str(&plain.stdout).unwrap();
+    let b: Json = serde_json::from_str(&pretty.stdout).unwrap();
+    assert_eq!(a, b);
+}
+
+#[test]
+fn eval_of_several_files_writes_one_decision_per_file_in_order() {
+    let dir = TempDir::new("eval-files");
+    let urgent = dir.write(
+        "urgent.json",
+        &as_variant(
+            "SN-URGENT",
+            json!({"impact": {"safety": true, "data_loss": false,
+            "group_incident": false, "media": false, "major_loss": false}}),
+        )
+        .to_string(),
+    );
+    let run = triage(&["eval", AS_POLICY, AS_TICKET, &urgent]);
+    run.exits(0);
+    let ids: Vec<Json> =
+        run.stdout.lines().map(|l| serde_json::from_str::<Json>(l).unwrap()["ticket"].clone()).collect();
+    assert_eq!(ids, [json!("SN20240510001"), json!("SN-URGENT")]);
+}
+
+#[test]
+fn eval_of_json_lines_reports_bad_lines_and_decides_the_others_in_order() {
+    let good = |id: &str| as_variant(id, json!({})).to_string();
+    let invalid = as_variant("SN-BAD", json!({"repeat_failure": "yes"})).to_string();
+    let input = [
+        good("SN-1"),
+        "{\"id\": \"SN-2\", \"received_at\": ".to_string(), // malformed JSON
+        good("SN-3"),
+        invalid, // valid JSON, not a valid ticket
+        good("SN-5"),
+        good("SN-6"),
+    ]
+    .join("\n");
+    let run = triage_with_input(&["eval", AS_POLICY], &input);
+    run.exits(1);
+    let decisions: Vec<Json> =
+        run.stdout.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"))).collect();
+    let ids: Vec<&str> = decisions.iter().map(|d| d["ticket"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["SN-1", "SN-3", "SN-5", "SN-6"], "every good line, in order");
+    assert!(decisions.iter().all(|d| d["grade"] == "II"));
+    let stderr_lines: Vec<&str> = run.stderr.lines().collect();
+    assert!(stderr_lines.iter().any(|l| l.starts_with("line 2:")), "{}", run.stderr);
+    let bad = stderr_lines
+        .iter()
+        .find(|l| l.starts_with("line 4:"))
+        .unwrap_or_else(|| panic!("line 4 not reported:\n{}", run.stderr));
+    assert!(bad.contains("SN-BAD"), "{bad}");
+    assert!(bad.contains("repeat_failure"), "{bad}");
+    assert!(
+        !stderr_lines.iter().any(|l| ["line 1:", "line 3:", "line 5:", "line 6:"].iter().any(|p| l.starts_with(p))),
+        "good lines are not reported:\n{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn eval_of_json_lines_survives_a_ticket_whose_deadline_cannot_be_computed() {
+    let dir = TempDir::new("eval-agreed");
+    let policy = dir.write(
+        "agreed.triage",
+        "policy agreed\n  zone Asia/Shanghai\nticket\n  id text\n  received_at time\n  \
+         agreed duration\nrule answer\n  deadline answer = received_at + agreed\n",
+    );
+    let ticket = |id: &str, agreed: &str| {
+        json!({"id": id, "received_at": "2024-05-10T10:30:00+08:00", "agreed": agreed}).to_string()
+    };
+    let input = [ticket("D1", "2 h"), ticket("D2", "2000000000000 h"), ticket("D3", "3 h")].join("\n");
+    let run = triage_with_input(&["eval", &policy], &input);
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    run.exits(1);
+    let ids: Vec<Json> =
+        run.stdout.lines().map(|l| serde_json::from_str::<Json>(l).unwrap()["ticket"].clone()).collect();
+    assert_eq!(ids, [json!("D1"), json!("D3")]);
+    assert!(run.stderr.lines().any(|l| l.starts_with("line 2:") && l.contains("D2")), "{}", run.stderr);
+}
+
+#[test]
+fn eval_of_good_json_lines_exits_0_and_skips_blank_lines() {
+    let input =
+        format!("{}\n\n{}\n", as_variant("SN-A", json!({})), as_variant("SN-B", json!({"repeat_failure": false})));
+    let run = triage_with_input(&["eval", AS_POLICY], &input);
+    run.exits(0);
+    let grades: Vec<Json> =
+        run.stdout.lines().map(|l| serde_json::from_str::<Json>(l).unwrap()["grade"].clone()).collect();
+    assert_eq!(grades, [json!("II"), json!("III")]);
+    assert!(run.stderr.is_empty(), "{}", run.stderr);
+}
+
+#[test]
+fn eval_with_a_broken_policy_fails_and_says_where() {
+    let run = triage(&["eval", "tests/corpus/check/err/unknown_grade.triage", AS_TICKET]);
+    assert!(matches!(run.code, Some(c) if c != 0), "{run:#?}");
+    assert!(run.stdout.is_empty(), "no decision: {}", run.stdout);
+    assert!(run.stderr.contains("tests/corpus/check/err/unknown_grade.triage:13:9"), "{}", run.stderr);
+}
+
+// ---------------------------------------------------------------- explain
+
+#[test]
+fn explain_mentions_every_fired_rule_and_its_clause() {
+    let decision: Json = serde_json::from_str(&triage(&["eval", AS_POLICY, AS_TICKET]).stdout).unwrap();
+    let run = triage(&["explain", AS_POLICY, AS_TICKET]);
+    run.exits(0);
+    let trace = decision["trace"].as_array().expect("a trace");
+    assert!(!trace.is_empty());
+    for entry in trace {
+        let rule = entry["rule"].as_str().unwrap();
+        let clause = entry["clause"].as_str().unwrap();
+        assert!(run.stdout.contains(rule), "`{rule}` missing:\n{}", run.stdout);
+        assert!(run.stdout.contains(&format!("[{clause}]")), "`[{clause}]` missing:\n{}", run.stdout);
+        let because = entry["because"].as_str().unwrap();
+        assert!(run.stdout.contains(because), "`{because}` missing:\n{}", run.stdout);
+    }
+    assert!(run.stdout.contains("II"), "{}", run.stdout);
+    assert!(run.stdout.contains("2024-05-16T18:00:00+08:00"), "{}", run.stdout);
+}
+
+#[test]
+fn explain_of_an_invalid_ticket_exits_1_naming_the_ticket_and_field() {
+    let dir = TempDir::new("explain-invalid");
+    let ticket = dir.write("bad.json", &as_variant("SN-BAD", json!({"received_at": "2024-05-10 10:30"})).to_string());
+    let run = triage(&["explain", AS_POLICY, &ticket]);
+    run.exits(1);
+    assert!(run.stderr.contains("SN-BAD"), "{}", run.stderr);
+    assert!(run.stderr.contains("received_at"), "{}", run.stderr);
+    assert!(run.stdout.is_empty(), "{}", run.stdout);
+}
+
+// ---------------------------------------------------------------- test
+
+const TESTED_POLICY: &str = r#"policy tested
+  zone Asia/Shanghai
+
+ticket
+  id     text
+  score  int
+
+actions written_report, onsite_investigation, never
+
+rule report [PM-4]
+  when score >= 3
+  action written_report
+
+rule investigate [PM-4]
+  when score >= 5
+  action onsite_investigation
+
+rule unreachable
+  when score < 0 and score > 0
+  action never
+
+test "a score of 3 needs a written report" [PM-4]
+  given score = 3
+  expect action written_report, no action onsite_investigation
+"#;
+
+const FAILING_TEST: &str = r#"
+test "a score of 4 needs an investigation" [PM-4]
+  given score = 4
+  expect action onsite_investigation
+"#;
+
+#[test]
+fn test_reports_counts_and_exits_0_when_all_pass() {
+    let dir = TempDir::new("test-pass");
+    let policy = dir.write("tested.triage", TESTED_POLICY);
+    let run = triage(&["test", &policy]);
+    run.exits(0);
+    assert!(run.stdout.contains("1 passed, 0 failed"), "{}", run.stdout);
+    assert!(!run.stdout.contains("FAIL"), "{}", run.stdout);
+}
+
+#[test]
+fn test_exits_1_and_names_the_failing_test() {
+    let dir = TempDir::new("test-fail");
+    let policy = dir.write("tested.triage", &format!("{TESTED_POLICY}{FAILING_TEST}"));
+    let run = triage(&["test", &policy]);
+    run.exits(1);
+    assert!(run.stdout.contains("1 passed, 1 failed"), "{}", run.stdout);
+    let fail =
+        run.stdout.lines().find(|l| l.starts_with("FAIL")).unwrap_or_else(|| panic!("no FAIL line:\n{}", run.stdout));
+    assert!(fail.contains("a score of 4 needs an investigation"), "{fail}");
+    assert!(fail.contains("[PM-4]"), "{fail}");
+    // The failing expectation is located: the test starts on line 26, expects on 28.
+    assert!(run.stdout.contains("tested.triage:28:"), "{}", run.stdout);
+    assert!(run.stdout.contains("onsite_investigation"), "{}", run.stdout);
+}
+
+#[test]
+fn test_coverage_lists_rules_no_test_fires() {
+    let dir = TempDir::new("test-coverage");
+    let policy = dir.write("tested.triage", TESTED_POLICY);
+    let run = triage(&["test", "--coverage", &policy]);
+    run.exits(0);
+    let uncovered: Vec<&str> = run.stdout.lines().filter(|l| l.starts_with("UNCOVERED")).collect();
+    assert_eq!(uncovered.len(), 2, "{}", run.stdout);
+    assert!(uncovered.iter().any(|l| l.contains("`investigate`")), "{}", run.stdout);
+    assert!(uncovered.iter().any(|l| l.contains("`unreachable`")), "{}", run.stdout);
+    assert!(run.stdout.contains("2 rules not covered"), "{}", run.stdout);
+}
+
+#[test]
+fn test_of_a_broken_policy_exits_1() {
+    let run = triage(&["test", "tests/corpus/check/err/unknown_grade.triage"]);
+    run.exits(1);
+    assert!(run.stdout.contains("could not be tested"), "{}", run.stdout);
+    assert!(run.stdout.contains("0 passed, 0 failed"), "{}", run.stdout);
+}
+
+#[test]
+fn test_of_the_shipped_after_sales_policy_passes() {
+    let run = triage(&["test", AS_POLICY]);
+    run.exits(0);
+    assert!(run.stdout.trim_end().ends_with(" passed, 0 failed"), "{}", run.stdout);
+}
+
+// ---------------------------------------------------------------- help
+
+#[test]
+fn help_works_for_the_command_and_every_subcommand() {
+    let top = triage(&["--help"]);
+    top.exits(0);
+    for sub in ["check", "eval", "explain", "test"] {
+        assert!(top.stdout.contains(sub), "`{sub}` not listed:\n{}", top.stdout);
+        let run = triage(&[sub, "--help"]);
+        run.exits(0);
+        assert!(run.stdout.contains(&format!("Usage: triage {sub}")), "{sub} --help:\n{}", run.stdout);
+    }
+    let run = triage(&["help", "eval"]);
+    run.exits(0);
+    assert!(run.stdout.contains("JSON Lines"), "{}", run.stdout);
+}
+
+#[test]
+fn a_wrong_invocation_is_a_usage_error() {
+    let run = triage(&["check"]);
+    run.exits(2);
+    assert!(run.stderr.contains("Usage"), "{}", run.stderr);
+}

@@ -1,0 +1,920 @@
+//! Evaluator semantics, one behaviour per test, on small inline policies.
+//!
+//! `yields!(name, POLICY, {ticket}, "field" => expected)` is a whole test in one line, in
+//! the spirit of jaq's `yields!`: it decides the ticket and compares one field of the
+//! decision's JSON (domain.md §4) with the expected JSON.
+
+use std::path::Path;
+
+use serde::Serialize;
+use serde_json::{json, Value as Json};
+use triage::{EvalError, Policy};
+
+/// Load an inline policy; imports resolve against `rules/`, so
+/// `import "calendars/cn-mainland.triage"` works.
+fn policy(src: &str) -> Policy {
+    Policy::from_source("t.triage", src, Path::new("rules"))
+        .unwrap_or_else(|e| panic!("test policy does not load: {e}"))
+}
+
+/// The decision for a ticket, as the JSON of domain.md §4.
+fn decide(src: &str, ticket: Json) -> Json {
+    let decision = policy(src).evaluate(&ticket).unwrap_or_else(|e| panic!("ticket not decided: {e}"));
+    serde_json::to_value(decision).expect("decisions serialise")
+}
+
+/// The error for a ticket that cannot be decided.
+fn reject(src: &str, ticket: Json) -> EvalError {
+    match policy(src).evaluate(&ticket) {
+        Ok(d) => panic!("ticket should be rejected, got {d:?}"),
+        Err(e) => e,
+    }
+}
+
+macro_rules! yields {
+    ($name:ident, $policy:expr, $ticket:tt, $field:literal => $expected:tt) => {
+        #[test]
+        fn $name() {
+            let decision = decide($policy, json!($ticket));
+            assert_eq!(decision[$field], json!($expected), "decision: {decision:#}");
+        }
+    };
+}
+
+// ---------------------------------------------------------------- grades
+
+const GRADES: &str = r#"
+policy grading
+  zone Asia/Shanghai
+ticket
+  id              text
+  impact.safety   bool
+  repeat_failure  bool
+  score           int
+grades I > II > III, default III
+rule important [AS-4]
+  when repeat_failure
+  grade II
+rule urgent [AS-4]
+  when impact.safety
+  grade I
+rule minor
+  when score >= 1
+  grade III
+"#;
+
+yields!(grade_is_the_default_when_no_grade_rule_matches, GRADES,
+    {"id": "G1", "impact": {"safety": false}, "repeat_failure": false, "score": 0}, "grade" => "III");
+yields!(grade_of_the_only_matching_rule, GRADES,
+    {"id": "G2", "impact": {"safety": false}, "repeat_failure": true, "score": 0}, "grade" => "II");
+yields!(most_severe_grade_wins_though_its_rule_comes_later, GRADES,
+    {"id": "G3", "impact": {"safety": true}, "repeat_failure": true, "score": 0}, "grade" => "I");
+yields!(a_later_less_severe_grade_does_not_lower_the_grade, GRADES,
+    {"id": "G4", "impact": {"safety": false}, "repeat_failure": true, "score": 5}, "grade" => "II");
+yields!(the_decision_names_ticket_and_policy, GRADES,
+    {"id": "G5", "impact": {"safety": false}, "repeat_failure": false, "score": 0}, "ticket" => "G5");
+
+const NO_GRADES: &str = r#"
+policy ungraded
+  zone Asia/Shanghai
+ticket
+  id     text
+  score  int
+actions written_report
+rule report [PM-4]
+  when score >= 3
+  action written_report
+"#;
+
+yields!(a_policy_without_grades_decides_a_null_grade, NO_GRADES,
+    {"id": "N1", "score": 4}, "grade" => null);
+
+#[test]
+fn a_policy_without_grades_still_writes_the_grade_key() {
+    let d = decide(NO_GRADES, json!({"id": "N2", "score": 0}));
+    assert!(d.as_object().expect("an object").contains_key("grade"), "{d}");
+    assert_eq!(d["actions"], json!([]));
+    assert_eq!(d["policy"], "ungraded");
+}
+
+// ---------------------------------------------------------------- routes and actions
+
+const ROUTES: &str = r#"
+policy routing
+  zone Asia/Shanghai
+ticket
+  id       text
+  major    bool
+  billing  bool
+roles si_support, operator_complaint_management, operator_billing_network
+actions notify_leadership, rectify, revisit
+rule first [SI-4]
+  route si_support
+  action revisit
+rule major [SI-3]
+  when major
+  route operator_complaint_management, si_support
+  action notify_leadership, revisit
+rule billing [SI-7]
+  when billing
+  route operator_billing_network, operator_complaint_management
+  action rectify
+"#;
+
+yields!(route_is_in_rule_order_without_duplicates, ROUTES,
+    {"id": "R1", "major": true, "billing": true},
+    "route" => ["si_support", "operator_complaint_management", "operator_billing_network"]);
+yields!(actions_are_in_rule_order_without_duplicates, ROUTES,
+    {"id": "R2", "major": true, "billing": true},
+    "actions" => ["revisit", "notify_leadership", "rectify"]);
+yields!(rules_that_do_not_fire_add_nothing, ROUTES,
+    {"id": "R3", "major": false, "billing": true},
+    "route" => ["si_support", "operator_billing_network", "operator_complaint_management"]);
+
+const GUARDED: &str = r#"
+policy guarded
+  zone Asia/Shanghai
+ticket
+  id                 text
+  impact.data_loss   bool
+  impact.safety      bool
+roles after_sales_supervisor, technical_support, legal
+rule lead [AS-5]
+  route after_sales_supervisor, technical_support
+  route legal when impact.data_loss or impact.safety
+"#;
+
+yields!(a_guarded_route_joins_only_when_its_guard_holds, GUARDED,
+    {"id": "GR1", "impact": {"data_loss": false, "safety": true}},
+    "route" => ["after_sales_supervisor", "technical_support", "legal"]);
+yields!(a_guarded_route_stays_out_when_its_guard_fails, GUARDED,
+    {"id": "GR2", "impact": {"data_loss": false, "safety": false}},
+    "route" => ["after_sales_supervisor", "technical_support"]);
+
+// ---------------------------------------------------------------- exemptions
+
+const EXEMPTIONS: &str = r#"
+policy exemptions
+  zone Asia/Shanghai
+ticket
+  id                     text
+  agent_fault            bool
+  specialist_complainer  bool
+  customer.tier          (normal, vip, gotone)
+actions notify_agent_and_leader, apology_callback, apology_sms, revisit
+rule fault [DG-4]
+  when agent_fault
+  action notify_agent_and_leader, apology_callback
+rule always [EC-4]
+  action revisit
+exempt specialist_complainer [DG-9] from notify_agent_and_leader, apology_callback, apology_sms
+  when specialist_complainer
+  because "a habitual complainer"
+exempt high_value_customer [DG-9] from notify_agent_and_leader, apology_callback, apology_sms
+  when customer.tier in {vip, gotone}
+  because "avoids several calls annoying the customer"
+"#;
+
+yields!(no_exemption_leaves_the_actions, EXEMPTIONS,
+    {"id": "E1", "agent_fault": true, "specialist_complainer": false, "customer": {"tier": "normal"}},
+    "actions" => ["notify_agent_and_leader", "apology_callback", "revisit"]);
+yields!(an_exemption_removes_the_actions_it_covers, EXEMPTIONS,
+    {"id": "E2", "agent_fault": true, "specialist_complainer": false, "customer": {"tier": "vip"}},
+    "actions" => ["revisit"]);
+yields!(an_exemption_that_removed_something_is_named, EXEMPTIONS,
+    {"id": "E3", "agent_fault": true, "specialist_complainer": false, "customer": {"tier": "gotone"}},
+    "exempt" => ["high_value_customer"]);
+yields!(an_exemption_that_removed_nothing_is_not_named, EXEMPTIONS,
+    {"id": "E4", "agent_fault": false, "specialist_complainer": true, "customer": {"tier": "vip"}},
+    "exempt" => []);
+// Every exemption that holds and covers a triggered action is named, in declaration
+// order, even when an earlier one already removed that action: the decision gives every
+// reason the obligation is waived (DG-9: a VIP who is also a habitual complainer).
+yields!(every_exemption_covering_a_triggered_action_is_named, EXEMPTIONS,
+    {"id": "E5", "agent_fault": true, "specialist_complainer": true, "customer": {"tier": "vip"}},
+    "exempt" => ["specialist_complainer", "high_value_customer"]);
+yields!(overlapping_exemptions_remove_each_action_once, EXEMPTIONS,
+    {"id": "E5", "agent_fault": true, "specialist_complainer": true, "customer": {"tier": "vip"}},
+    "actions" => ["revisit"]);
+
+#[test]
+fn an_exemption_is_traced_with_its_reason_and_what_it_removed() {
+    let d = decide(
+        EXEMPTIONS,
+        json!({"id": "E6", "agent_fault": true, "specialist_complainer": true, "customer": {"tier": "normal"}}),
+    );
+    let trace = d["trace"].as_array().expect("a trace");
+    let last = trace.last().expect("entries");
+    assert_eq!(last["rule"], "specialist_complainer");
+    assert_eq!(last["clause"], "DG-9");
+    let because = last["because"].as_str().expect("text");
+    assert!(because.contains("a habitual complainer"), "{because}");
+    assert!(because.contains("specialist_complainer = true"), "{because}");
+    assert_eq!(last["effects"], json!(["exempt notify_agent_and_leader", "exempt apology_callback"]));
+}
+
+// ---------------------------------------------------------------- the trace
+
+const TRACED: &str = r#"
+policy traced
+  zone Asia/Shanghai
+ticket
+  id              text
+  impact.safety   bool
+  repeat_failure  bool
+  score           int
+  channel         (phone, email, online)
+  agent_fault     bool
+grades I > II > III, default III
+roles module_owner, frontline
+actions written_report, apology_callback
+rule important [AS-4]
+  when impact.safety or repeat_failure
+  grade II
+rule handling [AS-5]
+  when grade is II
+  route module_owner
+rule report [PM-4, PM-5]
+  when score >= 3 and channel = phone
+  action written_report
+rule quiet
+  when score >= 100
+  route frontline
+rule apologise [DG-4]
+  action apology_callback
+exempt no_call_by_phone [DG-9] from apology_callback
+  when channel = phone and agent_fault = false
+  because "no fault was found"
+"#;
+
+#[test]
+fn trace_lists_fired_rules_in_evaluation_order_with_clauses_and_facts() {
+    let d = decide(
+        TRACED,
+        json!({"id": "T1", "impact": {"safety": false}, "repeat_failure": true, "score": 4,
+               "channel": "phone", "agent_fault": false}),
+    );
+    let trace = d["trace"].as_array().expect("a trace");
+    let rules: Vec<&str> = trace.iter().map(|e| e["rule"].as_str().unwrap()).collect();
+    assert_eq!(rules, ["important", "handling", "report", "apologise", "no_call_by_phone"], "{d:#}");
+    // The fact that decided an `or` is the part that held.
+    assert_eq!(trace[0]["because"], "repeat_failure = true");
+    assert_eq!(trace[0]["clause"], "AS-4");
+    assert_eq!(trace[1]["because"], "grade = II");
+    // Every part of an `and`.
+    assert_eq!(trace[2]["because"], "score = 4, channel = phone");
+    assert_eq!(trace[2]["clause"], "PM-4, PM-5");
+    // A rule without a condition fired "always".
+    assert_eq!(trace[3]["because"], "always");
+    assert_eq!(trace[3]["clause"], "DG-4");
+}
+
+#[test]
+fn trace_entries_say_what_each_rule_did() {
+    let d = decide(
+        TRACED,
+        json!({"id": "T2", "impact": {"safety": true}, "repeat_failure": false, "score": 0,
+               "channel": "email", "agent_fault": true}),
+    );
+    let trace = d["trace"].as_array().expect("a trace");
+    assert_eq!(trace[0]["because"], "impact.safety = true");
+    assert_eq!(trace[0]["effects"], json!(["grade II"]));
+    assert_eq!(trace[1]["effects"], json!(["route module_owner"]));
+    assert_eq!(trace[2]["rule"], "apologise");
+    assert_eq!(trace[2]["effects"], json!(["action apology_callback"]));
+    assert_eq!(trace.len(), 3, "the exemption did not apply: {d:#}");
+}
+
+#[test]
+fn a_grade_rule_with_other_effects_has_one_entry_with_all_of_them() {
+    let src = r#"
+policy graded_routes
+  zone Asia/Shanghai
+ticket
+  id     text
+  media  bool
+grades I > II, default II
+roles supervisor, legal
+actions notify_leadership
+rule urgent [AS-4, AS-5]
+  when media
+  grade I
+  route supervisor, legal
+  action notify_leadership
+"#;
+    let d = decide(src, json!({"id": "T4", "media": true}));
+    assert_eq!(d["trace"].as_array().map(Vec::len), Some(1), "{d:#}");
+    assert_eq!(
+        d["trace"][0]["effects"],
+        json!(["grade I", "route supervisor", "route legal", "action notify_leadership"])
+    );
+    assert_eq!(d["route"], json!(["supervisor", "legal"]));
+}
+
+#[test]
+fn a_rule_without_clause_has_a_null_clause() {
+    let d = decide(
+        TRACED,
+        json!({"id": "T3", "impact": {"safety": false}, "repeat_failure": false, "score": 100,
+               "channel": "email", "agent_fault": true}),
+    );
+    let quiet = d["trace"].as_array().unwrap().iter().find(|e| e["rule"] == "quiet").expect("`quiet` fired");
+    assert_eq!(quiet["clause"], Json::Null);
+    assert_eq!(quiet["because"], "score = 100");
+}
+
+// ---------------------------------------------------------------- missing values
+
+const OPTIONAL: &str = r#"
+policy optional
+  zone Asia/Shanghai
+ticket
+  id           text
+  agent_fault  optional bool
+  score        optional int
+  repeat_of    optional text
+actions fault, no_fault, high, low, unequal, repeat, first_time
+rule fault
+  when agent_fault
+  action fault
+rule no_fault
+  when not agent_fault
+  action no_fault
+rule high
+  when score >= 3
+  action high
+rule low
+  when score < 3
+  action low
+rule unequal
+  when score != 3
+  action unequal
+rule repeat [SI-2]
+  when repeat_of is set
+  action repeat
+rule first_time
+  when repeat_of is missing
+  action first_time
+"#;
+
+yields!(an_absent_optional_field_fires_only_is_missing, OPTIONAL,
+    {"id": "O1"}, "actions" => ["first_time"]);
+yields!(a_null_optional_field_is_missing_too, OPTIONAL,
+    {"id": "O2", "agent_fault": null, "score": null, "repeat_of": null}, "actions" => ["first_time"]);
+yields!(a_present_optional_field_is_compared, OPTIONAL,
+    {"id": "O3", "agent_fault": false, "score": 2, "repeat_of": "SN1"},
+    "actions" => ["no_fault", "low", "unequal", "repeat"]);
+
+// ---------------------------------------------------------------- numbers
+
+const RATES: &str = r#"
+policy rates
+  zone Asia/Shanghai
+record
+  id               text
+  group_customers  int
+  complaints       int
+actions rectify
+let per_customer = complaints / group_customers
+rule assess [SI-13]
+  value complaints_per_group_customer = round(per_customer, 2)
+  action rectify when per_customer >= 5
+"#;
+
+yields!(division_by_zero_gives_no_value, RATES,
+    {"id": "P0", "group_customers": 0, "complaints": 12}, "values" => {});
+yields!(division_by_zero_gives_no_finding, RATES,
+    {"id": "P0", "group_customers": 0, "complaints": 12}, "actions" => []);
+yields!(rounding_is_half_up_for_the_reported_value, RATES,
+    {"id": "P1", "group_customers": 400, "complaints": 1999},
+    "values" => {"complaints_per_group_customer": "5.00"});
+yields!(thresholds_compare_the_exact_ratio_not_the_rounded_one, RATES,
+    {"id": "P1", "group_customers": 400, "complaints": 1999}, "actions" => []);
+yields!(the_threshold_itself_is_reached, RATES,
+    {"id": "P2", "group_customers": 400, "complaints": 2000}, "actions" => ["rectify"]);
+yields!(half_way_rounds_up_not_to_even, RATES,
+    {"id": "P3", "group_customers": 200, "complaints": 469},
+    "values" => {"complaints_per_group_customer": "2.35"});
+yields!(rounded_values_keep_their_places, RATES,
+    {"id": "P4", "group_customers": 4, "complaints": 12},
+    "values" => {"complaints_per_group_customer": "3.00"});
+
+#[test]
+fn round_half_up_of_4_9975_is_5_00_and_4_9975_is_below_5() {
+    let src = r#"
+policy literal
+  zone Asia/Shanghai
+ticket
+  id text
+actions at_or_above
+rule r
+  value rounded = round(4.9975, 2)
+  action at_or_above when 4.9975 >= 5
+"#;
+    let d = decide(src, json!({"id": "L1"}));
+    assert_eq!(d["values"]["rounded"], "5.00");
+    assert_eq!(d["actions"], json!([]));
+}
+
+const MONEY: &str = r#"
+policy money
+  zone Asia/Shanghai
+ticket
+  id          text
+  overcharge  decimal
+actions double_refund
+rule refund [SI-11]
+  when overcharge > 0
+  value refund = 2 * overcharge
+  value fees = overcharge + 0.1 + 0.2
+  action double_refund
+"#;
+
+yields!(decimals_are_exact_and_reported_as_text, MONEY,
+    {"id": "M1", "overcharge": "12.50"}, "values" => {"refund": "25.00", "fees": "12.80"});
+yields!(binary_fractions_stay_exact, MONEY,
+    {"id": "M2", "overcharge": "0.10"}, "values" => {"refund": "0.20", "fees": "0.40"});
+yields!(a_whole_json_number_is_a_decimal_too, MONEY,
+    {"id": "M3", "overcharge": 7}, "values" => {"refund": "14", "fees": "7.3"});
+yields!(a_zero_overcharge_fires_nothing, MONEY,
+    {"id": "M4", "overcharge": "0.00"}, "actions" => []);
+
+// ---------------------------------------------------------------- text and sets
+
+const PHRASES: &str = r#"
+policy phrases
+  zone Asia/Shanghai
+ticket
+  id          text
+  transcript  text
+actions qa_review, withdrawal_plea
+rule buck_passing [EC-8]
+  when transcript mentions "这是规定,我有什么办法"
+  action qa_review
+rule plea [DG-10]
+  when transcript mentions {"请你撤消投诉", "请你不要投诉"}
+  action withdrawal_plea
+"#;
+
+yields!(mentions_ignores_full_width_punctuation, PHRASES,
+    {"id": "F1", "transcript": "嗯，这是规定，我有什么办法。"}, "actions" => ["qa_review"]);
+yields!(mentions_ignores_missing_punctuation, PHRASES,
+    {"id": "F2", "transcript": "这是规定我有什么办法"}, "actions" => ["qa_review"]);
+yields!(mentions_ignores_spaces, PHRASES,
+    {"id": "F3", "transcript": "这是 规定 ， 我有什么 办法！"}, "actions" => ["qa_review"]);
+yields!(mentions_needs_the_same_words, PHRASES,
+    {"id": "F4", "transcript": "这是规定，你有什么办法"}, "actions" => []);
+yields!(mentions_any_phrase_of_a_set, PHRASES,
+    {"id": "F5", "transcript": "我们会处理，请你，不要投诉好吗"}, "actions" => ["withdrawal_plea"]);
+
+const SETS: &str = r#"
+policy sets
+  zone Asia/Shanghai
+ticket
+  id             text
+  customer.tier  (normal, vip, gotone, key_account)
+  category       set of (billing, network, attitude, other)
+  agents         set of text
+actions high_value, ordinary, operator, no_network, named_agent, several_agents
+rule high_value [DG-9]
+  when customer.tier in {vip, gotone}
+  action high_value
+rule ordinary
+  when customer.tier not in {vip, gotone}
+  action ordinary
+rule operator [SI-7]
+  when category has billing
+  action operator
+rule no_network
+  when category lacks network
+  action no_network
+rule named_agent
+  when agents has "A1024"
+  action named_agent
+rule several_agents [DG-9]
+  when count(agents) > 1
+  action several_agents
+"#;
+
+yields!(in_a_set_of_enum_values, SETS,
+    {"id": "S1", "customer": {"tier": "gotone"}, "category": [], "agents": []},
+    "actions" => ["high_value", "no_network"]);
+yields!(not_in_a_set_of_enum_values, SETS,
+    {"id": "S2", "customer": {"tier": "key_account"}, "category": ["network"], "agents": []},
+    "actions" => ["ordinary"]);
+yields!(has_and_lacks_on_a_set_of_enum_values, SETS,
+    {"id": "S3", "customer": {"tier": "normal"}, "category": ["billing", "attitude"], "agents": []},
+    "actions" => ["ordinary", "operator", "no_network"]);
+yields!(has_and_count_on_a_set_of_texts, SETS,
+    {"id": "S4", "customer": {"tier": "normal"}, "category": ["network"], "agents": ["A1024", "A2048"]},
+    "actions" => ["ordinary", "named_agent", "several_agents"]);
+yields!(duplicates_in_a_set_count_once, SETS,
+    {"id": "S5", "customer": {"tier": "normal"}, "category": ["network"], "agents": ["A7", "A7"]},
+    "actions" => ["ordinary"]);
+
+// ---------------------------------------------------------------- time
+
+const CLOCK: &str = r#"
+policy clock
+  zone Asia/Shanghai
+  default calendar office
+import "calendars/cn-mainland.triage"
+calendar office extends cn_mainland
+  hours mon-fri 09:00-18:00
+  window calls 08:30-12:00, 14:30-21:00
+ticket
+  id           text
+  received_at  time
+  notified_at  optional time
+grades I > II, default II
+actions outside_hours
+rule urgent
+  when received_at < 2024-05-10 12:00
+  grade I
+rule deadlines [AS-5, AS-6, PM-5, DG-5, EC-3]
+  deadline respond  = received_at + 2 h
+  deadline resolve  = received_at + 5 working days, warn 1 working day before
+  deadline close    = received_at + 72 h, warn at 75%
+  deadline forward  = received_at + 1 working hour
+  deadline answer   = received_at + 2 days
+  deadline today    = same day as received_at
+  deadline callback = end of window calls from notified_at
+rule off_hours [PM-5]
+  when not (received_at in working hours)
+  action outside_hours
+"#;
+
+fn deadlines_of(received_at: &str, notified_at: Json) -> Json {
+    decide(CLOCK, json!({"id": "C1", "received_at": received_at, "notified_at": notified_at}))
+}
+
+#[test]
+fn clock_and_working_deadlines_of_the_seed_example() {
+    let d = deadlines_of("2024-05-10T10:30:00+08:00", json!("2024-05-10T11:00:00+08:00"));
+    let deadlines = &d["deadlines"];
+    assert_eq!(deadlines["respond"], "2024-05-10T12:30:00+08:00");
+    // 05-11 is a make-up working Saturday: it counts.
+    assert_eq!(deadlines["resolve"], "2024-05-16T18:00:00+08:00");
+    assert_eq!(d["warnings"]["resolve"], json!(["2024-05-15T09:00:00+08:00"]));
+    assert_eq!(deadlines["close"], "2024-05-13T10:30:00+08:00");
+    assert_eq!(d["warnings"]["close"], json!(["2024-05-12T16:30:00+08:00"]));
+    assert_eq!(deadlines["forward"], "2024-05-10T11:30:00+08:00");
+    // `N days`: the day itself is not counted; 24:00 of the second day after.
+    assert_eq!(deadlines["answer"], "2024-05-13T00:00:00+08:00");
+    assert_eq!(deadlines["today"], "2024-05-10T18:00:00+08:00");
+    assert_eq!(deadlines["callback"], "2024-05-10T21:00:00+08:00");
+    assert_eq!(d["grade"], "I", "a time literal without offset is in the policy's zone");
+    assert_eq!(d["actions"], json!([]));
+}
+
+#[test]
+fn deadline_keys_are_in_the_order_the_policy_sets_them() {
+    let d = deadlines_of("2024-05-10T10:30:00+08:00", json!("2024-05-10T11:00:00+08:00"));
+    let keys: Vec<&String> = d["deadlines"].as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["respond", "resolve", "close", "forward", "answer", "today", "callback"]);
+}
+
+#[test]
+fn instants_are_shown_in_the_policy_zone_whatever_the_ticket_offset() {
+    // 02:30 UTC is 10:30 in Shanghai.
+    let d = deadlines_of("2024-05-10T02:30:00Z", Json::Null);
+    assert_eq!(d["deadlines"]["respond"], "2024-05-10T12:30:00+08:00");
+    assert_eq!(d["grade"], "I");
+}
+
+#[test]
+fn working_hours_are_half_open() {
+    // 18:00 sharp on a Friday is outside working hours; the next opening is the make-up
+    // Saturday 2024-05-11 at 09:00.
+    let d = deadlines_of("2024-05-10T18:00:00+08:00", Json::Null);
+    assert_eq!(d["actions"], json!(["outside_hours"]));
+    assert_eq!(d["deadlines"]["forward"], "2024-05-11T10:00:00+08:00");
+    assert_eq!(d["deadlines"]["today"], "2024-05-11T18:00:00+08:00");
+    let d = deadlines_of("2024-05-13T09:00:00+08:00", Json::Null);
+    assert_eq!(d["actions"], json!([]), "09:00 is inside");
+    assert_eq!(d["deadlines"]["forward"], "2024-05-13T10:00:00+08:00");
+}
+
+#[test]
+fn holidays_are_not_working_hours_and_make_up_days_are() {
+    // National Day.
+    let d = deadlines_of("2024-10-01T10:00:00+08:00", Json::Null);
+    assert_eq!(d["actions"], json!(["outside_hours"]));
+    assert_eq!(d["deadlines"]["forward"], "2024-10-08T10:00:00+08:00");
+    assert_eq!(d["deadlines"]["today"], "2024-10-08T18:00:00+08:00");
+    // The Labour Day make-up Saturday.
+    let d = deadlines_of("2024-05-11T10:00:00+08:00", Json::Null);
+    assert_eq!(d["actions"], json!([]));
+    assert_eq!(d["deadlines"]["forward"], "2024-05-11T11:00:00+08:00");
+}
+
+#[test]
+fn a_missing_start_time_sets_no_deadline() {
+    let d = deadlines_of("2024-05-10T10:30:00+08:00", Json::Null);
+    let deadlines = d["deadlines"].as_object().unwrap();
+    assert!(!deadlines.contains_key("callback"), "{d:#}");
+    assert!(deadlines.contains_key("respond"));
+}
+
+#[test]
+fn call_windows_end_at_the_last_window_of_the_day_or_of_the_next_after_21_00() {
+    let d = deadlines_of("2024-05-10T10:30:00+08:00", json!("2024-05-10T20:59:00+08:00"));
+    assert_eq!(d["deadlines"]["callback"], "2024-05-10T21:00:00+08:00");
+    let d = deadlines_of("2024-05-10T10:30:00+08:00", json!("2024-05-10T21:00:00+08:00"));
+    assert_eq!(d["deadlines"]["callback"], "2024-05-11T21:00:00+08:00");
+}
+
+#[test]
+fn a_date_outside_the_calendar_is_an_error_naming_the_ticket() {
+    let e = reject(CLOCK, json!({"id": "FAR", "received_at": "2027-03-01T10:00:00+08:00"}));
+    assert!(matches!(e, EvalError::Calendar(_)), "{e:?}");
+    assert_eq!(e.ticket(), Some("FAR"));
+    assert!(e.to_string().starts_with("FAR: "), "{e}");
+}
+
+const AGREED: &str = r#"
+policy agreed
+  zone Asia/Shanghai
+ticket
+  id           text
+  received_at  time
+  agreed       duration
+rule answer [EC-2]
+  deadline answer = received_at + agreed
+"#;
+
+yields!(a_duration_from_the_ticket_sets_a_deadline, AGREED,
+    {"id": "A1", "received_at": "2024-05-10T10:30:00+08:00", "agreed": "90 min"},
+    "deadlines" => {"answer": "2024-05-10T12:00:00+08:00"});
+
+#[test]
+fn a_duration_too_long_for_the_calendar_of_time_is_an_error_not_a_panic() {
+    // Two trillion hours is a well-formed duration; the deadline cannot be represented.
+    let ticket = json!({"id": "A2", "received_at": "2024-05-10T10:30:00+08:00",
+                        "agreed": "2000000000000 h"});
+    let policy = policy(AGREED);
+    let result = std::panic::catch_unwind(|| policy.evaluate(&ticket));
+    let result = result.unwrap_or_else(|_| panic!("evaluating ticket A2 panicked"));
+    let error = result.expect_err("no instant is that far away");
+    assert_eq!(error.ticket(), Some("A2"));
+}
+
+#[test]
+fn a_policy_duration_too_long_for_the_calendar_of_time_is_no_panic() {
+    let src = r#"
+policy far
+  zone Asia/Shanghai
+ticket
+  id           text
+  received_at  time
+rule r
+  deadline far = received_at + 999999999 days
+"#;
+    // Either the checker rejects the literal, or evaluation reports an error.
+    let Ok(policy) = Policy::from_source("t.triage", src, Path::new("rules")) else {
+        return;
+    };
+    let ticket = json!({"id": "F1", "received_at": "2024-05-10T10:30:00+08:00"});
+    let result = std::panic::catch_unwind(|| policy.evaluate(&ticket))
+        .unwrap_or_else(|_| panic!("evaluating ticket F1 panicked"));
+    assert_eq!(result.expect_err("no such date").ticket(), Some("F1"));
+}
+
+// ---------------------------------------------------------------- tickets
+
+const TICKET: &str = r#"
+policy tickets
+  zone Asia/Shanghai
+ticket
+  id             text
+  received_at    time
+  customer.tier  (normal, vip, gotone)
+  score          int
+  overcharge     decimal
+  repeat_of      optional text
+actions check
+rule uses_everything
+  when received_at > 2024-01-01 and customer.tier = vip and score > 0 and overcharge > 0
+    and repeat_of is set
+  action check
+"#;
+
+fn good_ticket() -> Json {
+    json!({"id": "SN1", "received_at": "2024-05-10T10:30:00+08:00",
+           "customer": {"tier": "normal"}, "score": 0, "overcharge": "0"})
+}
+
+fn with(field: &[&str], value: Json) -> Json {
+    let mut t = good_ticket();
+    let mut node = &mut t;
+    for segment in &field[..field.len() - 1] {
+        node = &mut node[*segment];
+    }
+    node[field[field.len() - 1]] = value;
+    t
+}
+
+#[test]
+fn the_good_ticket_is_decided() {
+    let d = decide(TICKET, good_ticket());
+    assert_eq!(d["ticket"], "SN1");
+}
+
+#[test]
+fn an_unknown_enum_value_names_id_field_path_and_the_values() {
+    let e = reject(TICKET, with(&["customer", "tier"], json!("platinum")));
+    assert_eq!(e.to_string(), r#"SN1: customer.tier: "platinum" is not one of normal, vip, gotone"#);
+    assert_eq!(e.ticket(), Some("SN1"));
+    let EvalError::Ticket(t) = &e else { panic!("a ticket error: {e:?}") };
+    assert_eq!(t.problems.len(), 1);
+    assert_eq!(t.problems[0].path, "customer.tier");
+}
+
+#[test]
+fn a_missing_required_field_is_named() {
+    let mut t = good_ticket();
+    t.as_object_mut().unwrap().remove("score");
+    let e = reject(TICKET, t);
+    let text = e.to_string();
+    assert!(text.starts_with("SN1: score: "), "{text}");
+    assert!(text.contains("missing"), "{text}");
+}
+
+#[test]
+fn a_missing_nested_object_names_the_field_path() {
+    let mut t = good_ticket();
+    t.as_object_mut().unwrap().remove("customer");
+    let text = reject(TICKET, t).to_string();
+    assert!(text.starts_with("SN1: customer.tier: "), "{text}");
+}
+
+#[test]
+fn a_null_required_field_is_rejected() {
+    let text = reject(TICKET, with(&["score"], Json::Null)).to_string();
+    assert!(text.starts_with("SN1: score: "), "{text}");
+}
+
+#[test]
+fn a_wrong_type_is_named_with_what_was_found() {
+    let text = reject(TICKET, with(&["score"], json!("3"))).to_string();
+    assert!(text.starts_with("SN1: score: "), "{text}");
+    assert!(text.contains("whole number"), "{text}");
+}
+
+#[test]
+fn a_float_for_a_decimal_is_rejected() {
+    let text = reject(TICKET, with(&["overcharge"], json!(12.5))).to_string();
+    assert!(text.starts_with("SN1: overcharge: "), "{text}");
+    assert!(text.contains("\"12.5\""), "the message shows how to write it: {text}");
+}
+
+#[test]
+fn a_time_without_offset_is_rejected() {
+    let text = reject(TICKET, with(&["received_at"], json!("2024-05-10T10:30:00"))).to_string();
+    assert!(text.starts_with("SN1: received_at: "), "{text}");
+    assert!(text.contains("offset"), "{text}");
+}
+
+#[test]
+fn every_problem_of_a_ticket_is_reported() {
+    let mut t = with(&["score"], json!(1.5));
+    t["customer"]["tier"] = json!("platinum");
+    let EvalError::Ticket(e) = reject(TICKET, t) else { panic!("a ticket error") };
+    let paths: Vec<&str> = e.problems.iter().map(|p| p.path.as_str()).collect();
+    assert_eq!(paths, ["customer.tier", "score"]);
+}
+
+#[test]
+fn an_unknown_value_in_a_set_of_enum_values_is_named() {
+    let text = reject(
+        SETS,
+        json!({"id": "S9", "customer": {"tier": "normal"}, "category": ["billing", "roaming"], "agents": []}),
+    )
+    .to_string();
+    assert_eq!(text, r#"S9: category: "roaming" is not one of billing, network, attitude, other"#);
+}
+
+#[test]
+fn a_ticket_that_is_not_an_object_is_rejected() {
+    let e = reject(TICKET, json!(["SN1"]));
+    assert!(matches!(e, EvalError::Ticket(_)), "{e:?}");
+}
+
+#[test]
+fn unknown_extra_fields_are_ignored() {
+    let mut t = good_ticket();
+    t["summary"] = json!("空调制冷效果差");
+    t["customer"]["region"] = json!("dongguan");
+    t["impact"] = json!({"media": true});
+    assert_eq!(decide(TICKET, t), decide(TICKET, good_ticket()));
+}
+
+// ---------------------------------------------------------------- typed tickets
+
+#[derive(Serialize)]
+struct Impact {
+    safety: bool,
+    data_loss: bool,
+}
+
+#[derive(Serialize)]
+struct AfterSalesTicket {
+    id: String,
+    received_at: String,
+    impact: Impact,
+    repeat_failure: bool,
+    agent_fault: Option<bool>,
+}
+
+const TYPED: &str = r#"
+policy typed
+  zone Asia/Shanghai
+ticket
+  id              text
+  received_at     time
+  impact.safety   bool
+  impact.data_loss bool
+  repeat_failure  bool
+  agent_fault     optional bool
+grades I > II > III, default III
+roles after_sales_supervisor, legal
+rule urgent [AS-4]
+  when impact.safety or impact.data_loss
+  grade I
+rule important [AS-4]
+  when repeat_failure
+  grade II
+rule lead [AS-5]
+  when grade is I
+  route after_sales_supervisor
+  route legal when impact.safety
+  deadline respond = received_at + 2 h
+rule verified
+  when agent_fault is set
+"#;
+
+#[test]
+fn evaluate_typed_takes_a_serde_struct() {
+    let ticket = AfterSalesTicket {
+        id: "SN20240510002".into(),
+        received_at: "2024-05-10T10:30:00+08:00".into(),
+        impact: Impact { safety: true, data_loss: false },
+        repeat_failure: true,
+        agent_fault: None,
+    };
+    let policy = policy(TYPED);
+    let typed = policy.evaluate_typed(&ticket).expect("decided");
+    assert_eq!(typed.grade.as_deref(), Some("I"));
+    assert_eq!(typed.route.iter().map(|r| &**r).collect::<Vec<_>>(), ["after_sales_supervisor", "legal"]);
+    assert_eq!(typed.deadlines.get("respond").map(ToString::to_string).as_deref(), Some("2024-05-10T12:30:00+08:00"));
+    assert!(typed.trace.iter().all(|t| &*t.rule != "verified"), "None is missing");
+    // The same ticket as JSON gets the same decision.
+    let json = serde_json::to_value(&ticket).unwrap();
+    assert_eq!(policy.evaluate(&json).expect("decided"), typed);
+}
+
+#[test]
+fn evaluate_typed_rejects_a_struct_that_does_not_match() {
+    #[derive(Serialize)]
+    struct Partial {
+        id: &'static str,
+    }
+    let e = policy(TYPED).evaluate_typed(&Partial { id: "P9" }).expect_err("fields are missing");
+    assert_eq!(e.ticket(), Some("P9"));
+    assert!(e.to_string().contains("received_at"), "{e}");
+}
+
+// ---------------------------------------------------------------- sharing
+
+const _: () = {
+    const fn shareable<T: Send + Sync>() {}
+    shareable::<Policy>();
+    shareable::<triage::Decision>();
+    shareable::<EvalError>();
+};
+
+#[test]
+fn evaluating_from_several_threads_gives_identical_decisions() {
+    let policy = policy(CLOCK);
+    let tickets: Vec<Json> = (0..40)
+        .map(|i| {
+            json!({"id": format!("TH{i}"),
+                   "received_at": format!("2024-05-{:02}T{:02}:15:00+08:00", 6 + i % 20, 7 + i % 14),
+                   "notified_at": if i % 3 == 0 { Json::Null } else { json!("2024-05-10T20:00:00+08:00") }})
+        })
+        .collect();
+    let alone: Vec<_> = tickets.iter().map(|t| policy.evaluate(t).expect("decided")).collect();
+    let together: Vec<Vec<_>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..4)
+            .map(|_| {
+                let policy = policy.clone();
+                let tickets = &tickets;
+                s.spawn(move || tickets.iter().map(|t| policy.evaluate(t).expect("decided")).collect::<Vec<_>>())
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().expect("no panic")).collect()
+    });
+    for decisions in together {
+        assert_eq!(decisions, alone);
+    }
+}
