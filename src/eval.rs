@@ -127,6 +127,7 @@ pub fn evaluate(program: &Program, slots: &[Value]) -> Result<Decision, Calendar
         if owned.deadline {
             decision.deadlines.remove(&owned.name);
             decision.warnings.remove(&owned.name);
+            trace[owned.entry].deadlines.retain(|note| note.name != owned.name);
         } else {
             decision.values.remove(&owned.name);
         }

@@ -215,6 +215,46 @@ fn an_exemption_is_traced_with_its_reason_and_what_it_removed() {
 
 // ---------------------------------------------------------------- the trace
 
+// ---------------------------------------------------------------- deadlines and values of an action
+
+const OWNED: &str = r#"
+policy owned
+  zone Asia/Shanghai
+ticket
+  id           text
+  at_fault     bool
+  vip          bool
+  notified_at  time
+actions apology_callback
+rule apology [DG-5]
+  when at_fault
+  action apology_callback
+rule callback_deadline [DG-5]
+  deadline callback for apology_callback = notified_at + 2 h
+  value calls_left for apology_callback = 3
+exempt high_value [DG-9] from apology_callback when vip because "no calls to VIPs"
+"#;
+
+yields!(an_owned_deadline_stands_with_its_action, OWNED,
+    {"id": "O1", "at_fault": true, "vip": false, "notified_at": "2024-05-10T10:00:00+08:00"},
+    "deadlines" => {"callback": "2024-05-10T12:00:00+08:00"});
+yields!(an_owned_deadline_goes_when_its_action_is_exempted, OWNED,
+    {"id": "O2", "at_fault": true, "vip": true, "notified_at": "2024-05-10T10:00:00+08:00"},
+    "deadlines" => {});
+yields!(an_owned_value_goes_when_its_action_is_not_triggered, OWNED,
+    {"id": "O3", "at_fault": false, "vip": false, "notified_at": "2024-05-10T10:00:00+08:00"},
+    "values" => {});
+
+#[test]
+fn dropping_an_owned_deadline_is_traced_with_the_reason() {
+    let decision =
+        decide(OWNED, json!({"id": "O4", "at_fault": true, "vip": true, "notified_at": "2024-05-10T10:00:00+08:00"}));
+    let entry = decision["trace"].as_array().unwrap().iter().find(|e| e["rule"] == "callback_deadline").unwrap();
+    let effects: Vec<&str> = entry["effects"].as_array().unwrap().iter().map(|e| e.as_str().unwrap()).collect();
+    assert!(effects.contains(&"deadline callback dropped: its action apology_callback is exempted"), "{effects:?}");
+    assert_eq!(decision["exempt"], json!(["high_value"]));
+}
+
 const TRACED: &str = r#"
 policy traced
   zone Asia/Shanghai
