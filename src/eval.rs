@@ -389,36 +389,8 @@ impl Env<'_> {
                 Value::Bool(b) => Value::Bool(!b),
                 _ => Value::Null,
             },
-            ExprKind::And(parts) => {
-                let mut unknown = false;
-                for p in parts {
-                    match self.eval(p)? {
-                        Value::Bool(false) => return Ok(Value::Bool(false)),
-                        Value::Bool(true) => {}
-                        _ => unknown = true,
-                    }
-                }
-                if unknown {
-                    Value::Null
-                } else {
-                    Value::Bool(true)
-                }
-            }
-            ExprKind::Or(parts) => {
-                let mut unknown = false;
-                for p in parts {
-                    match self.eval(p)? {
-                        Value::Bool(true) => return Ok(Value::Bool(true)),
-                        Value::Bool(false) => {}
-                        _ => unknown = true,
-                    }
-                }
-                if unknown {
-                    Value::Null
-                } else {
-                    Value::Bool(false)
-                }
-            }
+            ExprKind::And(parts) => self.kleene(parts, false)?,
+            ExprKind::Or(parts) => self.kleene(parts, true)?,
             ExprKind::Negate(x) => match self.eval(x)? {
                 Value::Int(i) => i.checked_neg().map_or(Value::Null, Value::Int),
                 Value::Decimal(d) => Value::Decimal(-d),
@@ -511,6 +483,20 @@ impl Env<'_> {
                 best.unwrap_or(Value::Null)
             }
         })
+    }
+
+    /// Three-valued `and` (`decisive` false) and `or` (`decisive` true): one decisive part
+    /// settles it; otherwise any unknown part leaves it unknown.
+    fn kleene(&mut self, parts: &[Expr], decisive: bool) -> Eval<Value> {
+        let mut unknown = false;
+        for p in parts {
+            match self.eval(p)? {
+                Value::Bool(b) if b == decisive => return Ok(Value::Bool(decisive)),
+                Value::Bool(_) => {}
+                _ => unknown = true,
+            }
+        }
+        Ok(if unknown { Value::Null } else { Value::Bool(!decisive) })
     }
 
     /// The facts that decided a condition: for `or`, the first part that held; for `and`,

@@ -542,43 +542,33 @@ impl Checker {
     }
 
     fn unused(&mut self) {
-        let mut warnings = Vec::new();
-        for (f, used) in self.fields.iter().zip(&self.field_used) {
-            if !used {
-                warnings.push(
-                    Diagnostic::warning("unused", format!("field `{}` is never used", f.path))
-                        .label(f.span, "declared here")
-                        .help("remove it, or use it in a rule; tickets may carry fields the policy does not declare"),
-                );
-            }
-        }
-        for (r, used) in self.roles.iter().zip(&self.role_used) {
-            if !used {
-                warnings.push(
-                    Diagnostic::warning("unused", format!("role `{}` is never routed to", r.name))
-                        .label(r.span, "declared here")
-                        .help("remove it, or add `route` to a rule"),
-                );
-            }
-        }
-        for (a, used) in self.actions.iter().zip(&self.action_used) {
-            if !used {
-                warnings.push(
-                    Diagnostic::warning("unused", format!("action `{}` is never triggered", a.name))
-                        .label(a.span, "declared here")
-                        .help("remove it, or add `action` to a rule"),
-                );
-            }
-        }
-        for (l, used) in self.lets.iter().zip(&self.let_used) {
-            if !used {
-                warnings.push(
-                    Diagnostic::warning("unused", format!("`{}` is never used", l.name))
-                        .label(l.span, "declared here")
-                        .help("remove it, or use it in a condition"),
-                );
-            }
-        }
+        let fields = self.fields.iter().zip(&self.field_used).map(|(f, u)| {
+            (
+                *u,
+                f.span,
+                format!("field `{}` is never used", f.path),
+                "remove it, or use it in a rule; tickets may carry fields the policy does not declare",
+            )
+        });
+        let roles = self.roles.iter().zip(&self.role_used).map(|(r, u)| {
+            (*u, r.span, format!("role `{}` is never routed to", r.name), "remove it, or add `route` to a rule")
+        });
+        let actions = self.actions.iter().zip(&self.action_used).map(|(a, u)| {
+            (*u, a.span, format!("action `{}` is never triggered", a.name), "remove it, or add `action` to a rule")
+        });
+        let lets =
+            self.lets.iter().zip(&self.let_used).map(|(l, u)| {
+                (*u, l.span, format!("`{}` is never used", l.name), "remove it, or use it in a condition")
+            });
+        let warnings: Vec<Diagnostic> = fields
+            .chain(roles)
+            .chain(actions)
+            .chain(lets)
+            .filter(|(used, ..)| !used)
+            .map(|(_, span, message, help)| {
+                Diagnostic::warning("unused", message).label(span, "declared here").help(help)
+            })
+            .collect();
         self.diags.extend(warnings);
     }
 }
