@@ -25,6 +25,7 @@ fn deadlines(c: &mut Criterion) {
     for (name, duration) in [
         ("clock_1h", "1 h"),
         ("working_1h", "1 working hour"),
+        ("working_100h", "100 working hours"),
         ("working_2000h", "2000 working hours"),
         ("working_days_1", "1 working day"),
         ("working_days_240", "240 working days"),

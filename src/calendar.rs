@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::Arc;
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
 
 /// A period of a day in minutes since midnight, half-open; crosses midnight when
@@ -386,7 +386,9 @@ impl WorkingCalendar {
             if n > 0 {
                 out.push_str(", ");
             }
-            let _ = write!(out, "{} {}-{}", s.format("%Y-%m-%d"), s.format("%H:%M"), e.format("%H:%M"));
+            // Written field by field: chrono's format strings are parsed on every call.
+            let _ =
+                write!(out, "{} {:02}:{:02}-{:02}:{:02}", s.date_naive(), s.hour(), s.minute(), e.hour(), e.minute());
         }
         if end - first > SHOWN {
             let _ = write!(out, " and {} more periods", end - first - SHOWN);
