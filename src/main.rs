@@ -26,12 +26,13 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Decide tickets: each TICKET file holds one JSON ticket; with none, reads JSON Lines
-    /// from standard input and writes one decision per line, in input order
+    /// Decide tickets: a `.json` file holds one ticket, a `.jsonl` file one per line; with no
+    /// files, reads JSON Lines from standard input. One decision per line, in input order
     Eval {
         /// The policy file
         policy: PathBuf,
-        /// Ticket files (JSON); none reads JSON Lines from standard input
+        /// Ticket files: `.json` holds one ticket, `.jsonl` one per line; none reads JSON Lines
+        /// from standard input
         tickets: Vec<PathBuf>,
         /// Indent the JSON for people
         #[arg(long)]
@@ -185,6 +186,19 @@ impl Tally {
         }
     }
 
+    /// Decide JSON Lines, one ticket a line; blank lines are skipped, every other line is
+    /// decided or reported as `{prefix}line N`.
+    fn decide_lines(&mut self, policy: &Policy, prefix: &str, input: impl BufRead, out: &mut impl Write, pretty: bool) {
+        for (n, line) in input.lines().enumerate() {
+            let place = format!("{prefix}line {}", n + 1);
+            match line {
+                Ok(line) if line.trim().is_empty() => {}
+                Ok(line) => self.decide(policy, &place, &line, out, pretty),
+                Err(e) => self.fail(format!("{place}: cannot read: {e}")),
+            }
+        }
+    }
+
     fn fail(&mut self, message: String) {
         self.failed += 1;
         eprintln!("{message}");
@@ -199,19 +213,19 @@ fn eval(policy: &Path, tickets: &[PathBuf], pretty: bool) -> ExitCode {
     let mut out = io::BufWriter::new(stdout.lock());
     let mut tally = Tally::default();
     if tickets.is_empty() {
-        for (n, line) in io::stdin().lock().lines().enumerate() {
-            let place = format!("line {}", n + 1);
-            match line {
-                Ok(line) if line.trim().is_empty() => {}
-                Ok(line) => tally.decide(&policy, &place, &line, &mut out, pretty),
-                Err(e) => tally.fail(format!("{place}: cannot read: {e}")),
-            }
-        }
+        tally.decide_lines(&policy, "", io::stdin().lock(), &mut out, pretty);
     } else {
         for path in tickets {
             let place = path.display().to_string();
-            match std::fs::read_to_string(path) {
-                Ok(text) => tally.decide(&policy, &place, &text, &mut out, pretty),
+            let lines = path.extension().is_some_and(|x| x == "jsonl");
+            match std::fs::File::open(path) {
+                Ok(file) if lines => {
+                    tally.decide_lines(&policy, &format!("{place}:"), io::BufReader::new(file), &mut out, pretty)
+                }
+                Ok(_) => match std::fs::read_to_string(path) {
+                    Ok(text) => tally.decide(&policy, &place, &text, &mut out, pretty),
+                    Err(e) => tally.fail(format!("{place}: cannot read: {e}")),
+                },
                 Err(e) => tally.fail(format!("{place}: cannot read: {e}")),
             }
         }

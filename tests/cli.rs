@@ -460,3 +460,18 @@ fn a_wrong_invocation_is_a_usage_error() {
     run.exits(2);
     assert!(run.stderr.contains("Usage"), "{}", run.stderr);
 }
+
+#[test]
+fn a_jsonl_ticket_file_is_decided_line_by_line_and_bad_lines_are_named_by_file_and_line() {
+    let ticket =
+        std::fs::read_to_string(common::crate_root().join("examples/tickets/as-air-conditioner.json")).unwrap();
+    let one_line: Json = serde_json::from_str(&ticket).unwrap();
+    let path = std::env::temp_dir().join(format!("triage-batch-{}.jsonl", std::process::id()));
+    std::fs::write(&path, format!("{one_line}\n\n{{\"id\": \"BAD\"}}\n{one_line}\n")).unwrap();
+    let run = triage(&["eval", "rules/after-sales-quality.triage", path.to_str().unwrap()]);
+    run.exits(1);
+    assert_eq!(run.stdout.lines().count(), 2, "both good lines are decided: {}", run.stdout);
+    let place = format!("{}:line 3: BAD: received_at: is missing", path.display());
+    assert!(run.stderr.contains(&place), "{}", run.stderr);
+    assert!(run.stderr.contains("decided 2 of 3 tickets; 1 failed"), "{}", run.stderr);
+}
