@@ -17,7 +17,10 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Check rule files for mistakes; exits 1 when any file has errors (warnings do not fail)
+    /// Check rule files for mistakes
+    ///
+    /// Reports every error and warning, located and explained; exits 1 when any file has
+    /// errors (warnings alone do not fail).
     Check {
         /// Rule files, or folders searched for `.triage` files
         #[arg(required = true)]
@@ -26,8 +29,12 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Decide tickets: a `.json` file holds one ticket, a `.jsonl` file one per line; with no
-    /// files, reads JSON Lines from standard input. One decision per line, in input order
+    /// Decide tickets, one decision per line in input order
+    ///
+    /// A `.json` file holds one ticket, a `.jsonl` file one per line; with no files, reads
+    /// JSON Lines from standard input. A ticket that cannot be decided is reported on
+    /// standard error with its file or line and id, the others are still decided, and the
+    /// exit code is 1.
     Eval {
         /// The policy file
         policy: PathBuf,
@@ -38,8 +45,10 @@ enum Command {
         #[arg(long)]
         pretty: bool,
     },
-    /// Run the tests written in policy files; ends with `N passed, N failed` and exits 1 on
-    /// any failure
+    /// Run the tests written in policies
+    ///
+    /// Tests sit in a policy file or its companion `X.tests.triage`. Prints each failing
+    /// expectation, ends with `N passed, N failed`, and exits 1 on any failure.
     Test {
         /// Policy files, or folders searched for `.triage` files (calendar files are skipped)
         #[arg(required = true)]
