@@ -14,7 +14,7 @@ use crate::diagnostic::{Diagnostic, Diagnostics, Severity};
 use crate::eval::{evaluate, CalendarError};
 use crate::source::{FileId, Source};
 use crate::syntax::{ast, parse};
-use crate::ticket::{load, ticket_id, TicketError};
+use crate::ticket::{load, TicketError};
 
 /// A checked, compiled policy. Cheap to clone and safe to share between threads.
 #[derive(Debug, Clone)]
@@ -116,10 +116,6 @@ impl Policy {
         &self.sources
     }
 
-    /// The id of a JSON ticket, for messages about tickets that could not be read.
-    pub fn ticket_id(ticket: &serde_json::Value) -> Option<String> {
-        ticket_id(ticket)
-    }
 }
 
 impl FromStr for Policy {

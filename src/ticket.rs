@@ -45,7 +45,7 @@ impl fmt::Display for TicketError {
 impl std::error::Error for TicketError {}
 
 /// The id of a ticket, if it has a text one.
-pub fn ticket_id(json: &Json) -> Option<String> {
+fn ticket_id(json: &Json) -> Option<String> {
     json.get("id").and_then(Json::as_str).map(str::to_string)
 }
 
