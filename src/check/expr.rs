@@ -372,7 +372,10 @@ impl Checker {
             };
             let (set_checked, st) = self.expr(set, Some(set_type))?;
             if st != set_type {
-                let expected = format!("a set of values like `{}`", x.node_text());
+                let expected = match &x.node {
+                    ast::ExprKind::Path(p) => format!("a set of values like `{p}`"),
+                    _ => "a set of values like this one".to_string(),
+                };
                 self.mismatch(set.span, &expected, st, "write the values in braces: `{vip, gotone}`");
                 return None;
             }
@@ -655,19 +658,6 @@ impl Checker {
                 );
                 None
             }
-        }
-    }
-}
-
-trait NodeText {
-    fn node_text(&self) -> String;
-}
-
-impl NodeText for ast::Expr {
-    fn node_text(&self) -> String {
-        match &self.node {
-            ast::ExprKind::Path(p) => p.clone(),
-            _ => "this".into(),
         }
     }
 }
