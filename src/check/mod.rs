@@ -314,6 +314,13 @@ impl Checker {
         }
         if let Some(g) = file.grades.first() {
             self.grades = self.declare_all(&g.grades, "grade");
+            if self.grades.len() > 64 {
+                self.diags.push(
+                    Diagnostic::error("enum_too_large", "a grade scale may have at most 64 grades")
+                        .label(g.span, format!("this one has {}", self.grades.len()))
+                        .help("a scale of a few grades is easier to apply consistently"),
+                );
+            }
         }
         self.roles = self.declare_all(&file.roles, "role");
         self.role_used = vec![false; self.roles.len()];
