@@ -115,7 +115,6 @@ impl Policy {
     pub(crate) fn sources(&self) -> &[Arc<Source>] {
         &self.sources
     }
-
 }
 
 impl FromStr for Policy {
