@@ -427,10 +427,9 @@ impl Env<'_> {
                 (Value::Text(t), Value::Text(x)) => Value::Bool(t.contains(&*x)),
                 _ => Value::Null,
             },
-            ExprKind::Mentions(t, x) => match (self.eval(t)?, self.eval(x)?) {
-                (Value::Text(t), Value::Text(p)) => Value::Bool(phrase::mentions(&t, &p)),
-                (Value::Text(t), Value::TextSet(ps)) => Value::Bool(ps.iter().any(|p| phrase::mentions(&t, p))),
-                _ => Value::Null,
+            ExprKind::Mentions(t, x) => match self.mentioned(t, x)? {
+                Some(found) => Value::Bool(found.is_some()),
+                None => Value::Null,
             },
             ExprKind::IsSet(x, set) => Value::Bool((self.eval(x)? != Value::Null) == *set),
             ExprKind::InWorkingHours(t, c) => match self.eval(t)? {
@@ -485,6 +484,16 @@ impl Env<'_> {
         })
     }
 
+    /// The first phrase the text mentions; `None` when the text or phrases are unknown.
+    fn mentioned(&mut self, text: &Expr, phrases: &Expr) -> Eval<Option<Option<Arc<str>>>> {
+        let Value::Text(text) = self.eval(text)? else { return Ok(None) };
+        Ok(match self.eval(phrases)? {
+            Value::Text(p) => Some(phrase::first_mentioned(&text, std::slice::from_ref(&p)).cloned()),
+            Value::TextSet(ps) => Some(phrase::first_mentioned(&text, &ps).cloned()),
+            _ => None,
+        })
+    }
+
     /// Three-valued `and` (`decisive` false) and `or` (`decisive` true): one decisive part
     /// settles it; otherwise any unknown part leaves it unknown.
     fn kleene(&mut self, parts: &[Expr], decisive: bool) -> Eval<Value> {
@@ -532,13 +541,7 @@ impl Env<'_> {
             }
             ExprKind::Mentions(text, phrases) => {
                 // Name the phrase that was found, not just the transcript.
-                let found = match (self.eval(text), self.eval(phrases)) {
-                    (Ok(Value::Text(t)), Ok(Value::Text(p))) => phrase::mentions(&t, &p).then(|| p.to_string()),
-                    (Ok(Value::Text(t)), Ok(Value::TextSet(ps))) => {
-                        ps.iter().find(|p| phrase::mentions(&t, p)).map(|p| p.to_string())
-                    }
-                    _ => None,
-                };
+                let found = self.mentioned(text, phrases).ok().flatten().flatten();
                 found.map(|p| {
                     let mut subject = Vec::new();
                     self.reads(text, &mut subject);

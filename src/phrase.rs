@@ -20,12 +20,14 @@ fn normalize(text: &str) -> Vec<char> {
     text.chars().filter(|c| !ignored(*c)).collect()
 }
 
-/// Whether `phrase` occurs in `text`, ignoring punctuation and spaces; `XX` in the phrase
-/// matches up to a dozen characters of anything.
-pub fn mentions(text: &str, phrase: &str) -> bool {
+/// The first of `phrases` that occurs in `text`, ignoring punctuation and spaces; `XX` in a
+/// phrase matches up to a dozen characters of anything. The text is normalised once.
+pub fn first_mentioned<'p, P: AsRef<str>>(text: &str, phrases: &'p [P]) -> Option<&'p P> {
     let text = normalize(text);
-    let parts: Vec<Vec<char>> = phrase.split("XX").map(normalize).collect();
-    (0..=text.len()).any(|start| matches_from(&text[start..], &parts))
+    phrases.iter().find(|phrase| {
+        let parts: Vec<Vec<char>> = phrase.as_ref().split("XX").map(normalize).collect();
+        (0..=text.len()).any(|start| matches_from(&text[start..], &parts))
+    })
 }
 
 /// Whether `parts` match at the very start of `text`, with a short gap between parts.
@@ -45,7 +47,18 @@ fn matches_from(text: &[char], parts: &[Vec<char>]) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::mentions;
+    use super::first_mentioned;
+
+    fn mentions(text: &str, phrase: &str) -> bool {
+        first_mentioned(text, &[phrase]).is_some()
+    }
+
+    #[test]
+    fn the_first_phrase_found_is_named() {
+        let phrases = ["请你不要投诉", "这是规定,我有什么办法"];
+        assert_eq!(first_mentioned("唉，这是规定，我有什么办法", &phrases), Some(&"这是规定,我有什么办法"));
+        assert_eq!(first_mentioned("您好，请问还有其它问题吗", &phrases), None);
+    }
 
     #[test]
     fn punctuation_and_spaces_do_not_matter() {
