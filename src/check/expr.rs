@@ -246,6 +246,15 @@ impl Checker {
                 );
                 return None;
             }
+            Some(Type::EnumSet(e)) if self.enums[e as usize].index(p).is_some() => {
+                let set = self.fields.iter().find(|f| f.ty == Type::EnumSet(e)).map_or("the set", |f| &*f.path);
+                self.diags.push(
+                    Diagnostic::error("type_mismatch", format!("`{p}` is one value, and `{set}` is a set of values"))
+                        .label(span, "one value")
+                        .help(format!("ask whether the set holds it: `{set} has {p}`")),
+                );
+                return None;
+            }
             Some(Type::Grade) => {
                 let grade = self.grade_ref(&crate::source::Spanned::new(p.to_string(), span))?;
                 return typed(ExprKind::Const(Value::Grade(grade)), span, Type::Grade);

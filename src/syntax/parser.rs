@@ -142,9 +142,17 @@ fn syntax_error(e: &pest::error::Error<Rule>, file: FileId, offset: usize, text:
     };
     let word: String = text[at..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
     let unclosed = found == Some('"') && !text[at + 1..].lines().next().unwrap_or("").contains('"');
+    // Pest names no rule when only a literal such as `)` would fit; a comma there is
+    // nearly always a list written in parentheses.
+    let only_literal = expected.is_empty() || expected == ["more input"];
     let (message, help) = if unclosed {
         ("this text is not closed".to_string(), "a quoted text ends with `\"` on the same line".to_string())
-    } else if expected.is_empty() {
+    } else if only_literal && found == Some(',') {
+        (
+            "a list of values is written in braces".to_string(),
+            "write `customer.tier in {vip, gotone}`; parentheses only group a condition".to_string(),
+        )
+    } else if only_literal {
         (format!("unexpected {found_words}"), syntax_help(&expected))
     } else {
         let misspelt = !KEYWORDS.contains(&word.as_str());
