@@ -958,3 +958,19 @@ fn evaluating_from_several_threads_gives_identical_decisions() {
         assert_eq!(decisions, alone);
     }
 }
+
+const LONG_UNITS: &str = r#"
+policy long_units
+  zone Asia/Shanghai
+ticket
+  id           text
+  received_at  time
+rule due
+  deadline a = received_at + 2 hours
+  deadline b = received_at + 1 hour + 30 minutes
+  deadline c = received_at + 1 minute
+"#;
+
+yields!(hours_and_minutes_may_be_written_out, LONG_UNITS,
+    {"id": "L1", "received_at": "2024-05-10T10:00:00+08:00"},
+    "deadlines" => {"a": "2024-05-10T12:00:00+08:00", "b": "2024-05-10T11:30:00+08:00", "c": "2024-05-10T10:01:00+08:00"});

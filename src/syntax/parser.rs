@@ -973,11 +973,11 @@ impl Lowerer {
         let working = unit_pair.as_rule() == Rule::working_unit;
         let word = unit_pair.into_inner().last().expect("a unit word").as_rule();
         let unit = match (working, word) {
-            (false, Rule::h_kw) => DurationUnit::Hours,
-            (false, Rule::min_kw) => DurationUnit::Minutes,
+            (false, Rule::h_kw | Rule::hours_kw | Rule::hour_kw) => DurationUnit::Hours,
+            (false, Rule::min_kw | Rule::minutes_kw | Rule::minute_kw) => DurationUnit::Minutes,
             (false, _) => DurationUnit::Days,
             (true, Rule::hours_kw | Rule::hour_kw) => DurationUnit::WorkingHours,
-            (true, Rule::min_kw) => DurationUnit::WorkingMinutes,
+            (true, Rule::min_kw | Rule::minutes_kw | Rule::minute_kw) => DurationUnit::WorkingMinutes,
             (true, _) => DurationUnit::WorkingDays,
         };
         let calendar = inner.find(|p| p.as_rule() == Rule::name).map(|c| self.spanned(&c));
