@@ -137,15 +137,6 @@ pub struct WorkingCalendar {
     windows: Vec<(Arc<str>, Vec<Minutes>)>,
 }
 
-/// An answer with the working periods or days that produced it, for the trace.
-#[derive(Debug, Clone)]
-pub struct Reckoning {
-    /// The instant.
-    pub at: DateTime<Utc>,
-    /// How it was reached, in words.
-    pub how: String,
-}
-
 impl WorkingCalendar {
     /// Precompute every working interval of every valid date.
     pub fn compile(spec: &CalendarSpec) -> WorkingCalendar {
@@ -248,8 +239,9 @@ impl WorkingCalendar {
 
     /// `t` plus (or minus, when `seconds` is negative) working time. A deadline that falls
     /// on the boundary of two periods is the end of the earlier one when adding and the
-    /// start of the later one when subtracting.
-    pub fn add_working_time(&self, t: DateTime<Utc>, seconds: i64) -> Result<Reckoning, OutsideCalendar> {
+    /// start of the later one when subtracting. Queries answer with the instant only; the
+    /// `explain_*` methods put it into words when a trace needs them.
+    pub fn add_working_time(&self, t: DateTime<Utc>, seconds: i64) -> Result<DateTime<Utc>, OutsideCalendar> {
         self.check(t)?;
         let target = self.position(t.timestamp()) + seconds;
         if target < 0 {
@@ -267,10 +259,7 @@ impl WorkingCalendar {
         let Some(iv) = self.intervals.get(j) else {
             return Err(self.outside(self.last.succ_opt().unwrap_or(self.last)));
         };
-        let at = iv.start + (target - self.before[j]);
-        let at = DateTime::from_timestamp(at, 0).expect("in range");
-        let (from, to) = (t.timestamp().min(at.timestamp()), t.timestamp().max(at.timestamp()));
-        Ok(Reckoning { at, how: self.describe_periods(from, to) })
+        Ok(DateTime::from_timestamp(iv.start + (target - self.before[j]), 0).expect("in range"))
     }
 
     /// The first interval index for which `reached` holds; `reached` must be monotonic.
@@ -294,54 +283,72 @@ impl WorkingCalendar {
         Ok(self.position(b.timestamp()) - self.position(a.timestamp()))
     }
 
+    /// The working days counted from the day after `t`'s through the `n`th: date indices.
+    fn working_days_after(&self, t: DateTime<Utc>, n: i64) -> Result<&[u32], OutsideCalendar> {
+        let day = &self.days[self.check(t)?];
+        let first = day.working_before as usize + usize::from(day.count > 0);
+        let last = usize::try_from(n - 1).ok().map(|n| first + n).filter(|&k| k < self.working_days.len());
+        match last {
+            Some(last) => Ok(&self.working_days[first..=last]),
+            None => Err(self.outside(self.last.succ_opt().unwrap_or(self.last))),
+        }
+    }
+
     /// Close of business on the `n`th working day after the day of `t` (that day not counted).
-    pub fn add_working_days(&self, t: DateTime<Utc>, n: i64) -> Result<Reckoning, OutsideCalendar> {
-        let d = self.check(t)?;
-        let day = &self.days[d];
-        let counted_so_far = day.working_before as i64 + i64::from(day.count > 0);
-        let k = counted_so_far + n - 1;
-        let Some(&target) = usize::try_from(k).ok().and_then(|k| self.working_days.get(k)) else {
-            return Err(self.outside(self.last.succ_opt().unwrap_or(self.last)));
-        };
-        let target = &self.days[target as usize];
-        let at = self.close_of(target);
-        let counted = &self.working_days[counted_so_far as usize..=k as usize];
-        Ok(Reckoning { at, how: format!("counted {}; due at close of business", self.describe_days(counted)) })
+    pub fn add_working_days(&self, t: DateTime<Utc>, n: i64) -> Result<DateTime<Utc>, OutsideCalendar> {
+        let counted = self.working_days_after(t, n)?;
+        Ok(self.close_of(&self.days[*counted.last().expect("n >= 1") as usize]))
     }
 
     /// Opening of the `n`th working day before the day of `t` (that day not counted):
     /// the mirror of [`add_working_days`](Self::add_working_days), for early warnings.
-    pub fn sub_working_days(&self, t: DateTime<Utc>, n: i64) -> Result<Reckoning, OutsideCalendar> {
+    pub fn sub_working_days(&self, t: DateTime<Utc>, n: i64) -> Result<DateTime<Utc>, OutsideCalendar> {
         let d = self.check(t)?;
         let before = self.days[d].working_before as i64;
         if before < n {
             return Err(self.outside(self.first.pred_opt().unwrap_or(self.first)));
         }
         let target = &self.days[self.working_days[(before - n) as usize] as usize];
-        let at = self.intervals[target.first as usize].start;
-        let at = DateTime::from_timestamp(at, 0).expect("in range");
-        Ok(Reckoning {
-            at,
-            how: format!("opening of {}", self.describe_days(&[self.working_days[(before - n) as usize]])),
-        })
+        Ok(DateTime::from_timestamp(self.intervals[target.first as usize].start, 0).expect("in range"))
+    }
+
+    /// The day whose close of business [`same_day`](Self::same_day) answers, and whether it
+    /// is `t`'s own day.
+    fn same_day_target(&self, t: DateTime<Utc>) -> Result<(&Day, bool), OutsideCalendar> {
+        let day = &self.days[self.check(t)?];
+        if day.count > 0 && t < self.close_of(day) {
+            return Ok((day, true));
+        }
+        let k = day.working_before as usize + usize::from(day.count > 0);
+        match self.working_days.get(k) {
+            Some(&next) => Ok((&self.days[next as usize], false)),
+            None => Err(self.outside(self.last.succ_opt().unwrap_or(self.last))),
+        }
     }
 
     /// Close of business of the day of `t`, or of the next working day when `t` is on a
     /// non-working day or after closing.
-    pub fn same_day(&self, t: DateTime<Utc>) -> Result<Reckoning, OutsideCalendar> {
-        let d = self.check(t)?;
-        let day = &self.days[d];
-        if day.count > 0 && t < self.close_of(day) {
-            return Ok(Reckoning { at: self.close_of(day), how: format!("close of business on {}", day.date) });
-        }
-        let k = day.working_before as usize + usize::from(day.count > 0);
-        let Some(&next) = self.working_days.get(k) else {
-            return Err(self.outside(self.last.succ_opt().unwrap_or(self.last)));
-        };
-        let next = &self.days[next as usize];
-        Ok(Reckoning {
-            at: self.close_of(next),
-            how: format!("close of business on the next working day, {}", next.date),
+    pub fn same_day(&self, t: DateTime<Utc>) -> Result<DateTime<Utc>, OutsideCalendar> {
+        Ok(self.close_of(self.same_day_target(t)?.0))
+    }
+
+    /// How [`add_working_time`](Self::add_working_time) went from `from` to `to`: the
+    /// working periods counted.
+    pub fn explain_working_time(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> String {
+        self.describe_periods(from.timestamp().min(to.timestamp()), from.timestamp().max(to.timestamp()))
+    }
+
+    /// How [`add_working_days`](Self::add_working_days) counted `n` days after `t`.
+    pub fn explain_working_days(&self, t: DateTime<Utc>, n: i64) -> Result<String, OutsideCalendar> {
+        let counted = self.working_days_after(t, n)?;
+        Ok(format!("counted {}; due at close of business", self.describe_days(counted)))
+    }
+
+    /// Which day [`same_day`](Self::same_day) closed.
+    pub fn explain_same_day(&self, t: DateTime<Utc>) -> Result<String, OutsideCalendar> {
+        Ok(match self.same_day_target(t)? {
+            (day, true) => format!("close of business on {}", day.date),
+            (day, false) => format!("close of business on the next working day, {}", day.date),
         })
     }
 
@@ -505,7 +512,7 @@ mod tests {
         let ny = calendar(NEW_YORK_ALWAYS);
         // 02:00-03:00 does not exist on 2024-03-10: one working hour from 01:30 EST is 03:30 EDT.
         let r = ny.add_working_time(at("2024-03-10T01:30:00-05:00"), 3600).unwrap();
-        assert_eq!(r.at, at("2024-03-10T03:30:00-04:00"));
+        assert_eq!(r, at("2024-03-10T03:30:00-04:00"));
     }
 
     #[test]
@@ -513,7 +520,7 @@ mod tests {
         let ny = calendar(NEW_YORK_ALWAYS);
         // 01:00-02:00 happens twice on 2024-11-03: an hour after the first 01:30 is the second.
         let r = ny.add_working_time(at("2024-11-03T01:30:00-04:00"), 3600).unwrap();
-        assert_eq!(r.at, at("2024-11-03T01:30:00-05:00"));
+        assert_eq!(r, at("2024-11-03T01:30:00-05:00"));
         let day = ny.working_time_between(at("2024-11-03T00:00:00-04:00"), at("2024-11-04T00:00:00-05:00")).unwrap();
         assert_eq!(day, 25 * 3600, "the day of the change has 25 hours");
     }
@@ -523,11 +530,11 @@ mod tests {
         let ny = calendar(NEW_YORK_OFFICE);
         // Friday 16:00 EST + 2 working hours: 1 h on Friday, 1 h on Monday, now EDT.
         let r = ny.add_working_time(at("2024-03-08T16:00:00-05:00"), 2 * 3600).unwrap();
-        assert_eq!(r.at, at("2024-03-11T10:00:00-04:00"));
+        assert_eq!(r, at("2024-03-11T10:00:00-04:00"));
         let r = ny.add_working_time(at("2024-11-01T16:00:00-04:00"), 2 * 3600).unwrap();
-        assert_eq!(r.at, at("2024-11-04T10:00:00-05:00"));
+        assert_eq!(r, at("2024-11-04T10:00:00-05:00"));
         let r = ny.add_working_days(at("2024-03-08T10:00:00-05:00"), 1).unwrap();
-        assert_eq!(r.at, at("2024-03-11T17:00:00-04:00"));
+        assert_eq!(r, at("2024-03-11T17:00:00-04:00"));
     }
 
     #[test]
@@ -536,7 +543,7 @@ mod tests {
         // Saturday 23:00 CET: 3 h left that night (the period ends as the clocks jump at 02:00),
         // then 1 h of Sunday night's shift, now CEST.
         let r = berlin.add_working_time(at("2024-03-30T23:00:00+01:00"), 4 * 3600).unwrap();
-        assert_eq!(r.at, at("2024-03-31T23:00:00+02:00"));
+        assert_eq!(r, at("2024-03-31T23:00:00+02:00"));
         assert!(berlin.in_working_hours(at("2024-03-31T01:30:00+01:00")).unwrap());
         assert!(!berlin.in_working_hours(at("2024-03-31T03:00:00+02:00")).unwrap());
     }
@@ -547,7 +554,7 @@ mod tests {
         assert!(late.in_working_hours(at("2024-05-10T23:59:59+08:00")).unwrap());
         assert!(!late.in_working_hours(at("2024-05-11T00:00:00+08:00")).unwrap());
         let r = late.add_working_days(at("2024-05-09T12:00:00+08:00"), 1).unwrap();
-        assert_eq!(r.at, at("2024-05-11T00:00:00+08:00"));
+        assert_eq!(r, at("2024-05-11T00:00:00+08:00"));
     }
 
     #[test]
@@ -571,10 +578,10 @@ mod tests {
     #[test]
     fn same_day_is_close_of_business_or_the_next_working_day() {
         let cn = cn_mainland();
-        assert_eq!(cn.same_day(at("2024-05-10T10:00:00+08:00")).unwrap().at, at("2024-05-10T18:00:00+08:00"));
+        assert_eq!(cn.same_day(at("2024-05-10T10:00:00+08:00")).unwrap(), at("2024-05-10T18:00:00+08:00"));
         // After closing on Friday: the make-up Saturday 2024-05-11 is the next working day.
-        assert_eq!(cn.same_day(at("2024-05-10T18:00:00+08:00")).unwrap().at, at("2024-05-11T18:00:00+08:00"));
-        assert_eq!(cn.same_day(at("2024-10-01T10:00:00+08:00")).unwrap().at, at("2024-10-08T18:00:00+08:00"));
+        assert_eq!(cn.same_day(at("2024-05-10T18:00:00+08:00")).unwrap(), at("2024-05-11T18:00:00+08:00"));
+        assert_eq!(cn.same_day(at("2024-10-01T10:00:00+08:00")).unwrap(), at("2024-10-08T18:00:00+08:00"));
     }
 
     #[test]
@@ -609,7 +616,7 @@ mod tests {
         assert!(!company.in_working_hours(at("2024-05-11T12:30:00+08:00")).unwrap());
         // 11:30 + 1 working hour: 30 min before lunch, 30 min after.
         let r = company.add_working_time(at("2024-05-10T11:30:00+08:00"), 3600).unwrap();
-        assert_eq!(r.at, at("2024-05-10T14:00:00+08:00"));
+        assert_eq!(r, at("2024-05-10T14:00:00+08:00"));
     }
 
     #[test]
@@ -618,7 +625,7 @@ mod tests {
         assert!(!finance.in_working_hours(at("2024-05-11T10:00:00+08:00")).unwrap());
         // Friday 05-10 + 1 working day: the make-up Saturday is skipped.
         assert_eq!(
-            finance.add_working_days(at("2024-05-10T10:00:00+08:00"), 1).unwrap().at,
+            finance.add_working_days(at("2024-05-10T10:00:00+08:00"), 1).unwrap(),
             at("2024-05-13T18:00:00+08:00")
         );
         assert!(!finance.in_working_hours(at("2024-10-01T10:00:00+08:00")).unwrap(), "holidays stay off");
@@ -635,7 +642,7 @@ mod tests {
             "  makeup hours 09:00-17:00",
         ));
         assert!(!company.in_working_hours(at("2024-05-14T10:00:00+08:00")).unwrap());
-        assert_eq!(company.same_day(at("2024-12-31T10:00:00+08:00")).unwrap().at, at("2024-12-31T15:00:00+08:00"));
+        assert_eq!(company.same_day(at("2024-12-31T10:00:00+08:00")).unwrap(), at("2024-12-31T15:00:00+08:00"));
         assert!(company.in_working_hours(at("2024-10-03T11:00:00+08:00")).unwrap(), "special hours on a holiday");
         assert!(!company.in_working_hours(at("2024-09-29T09:30:00+08:00")).unwrap(), "its own hours");
         assert!(company.in_working_hours(at("2024-09-29T15:30:00+08:00")).unwrap());
@@ -656,7 +663,7 @@ mod tests {
         #[test]
         fn working_time_deadlines_close_a_working_period(t in instant(), seconds in 1i64..300 * 3600) {
             let cn = cn_mainland();
-            let due = cn.add_working_time(t, seconds).unwrap().at;
+            let due = cn.add_working_time(t, seconds).unwrap();
             prop_assert!(due > t);
             // The deadline is the end of counted working time: the second before it is working.
             prop_assert!(cn.in_working_hours(due - Duration::seconds(1)).unwrap());
@@ -668,18 +675,18 @@ mod tests {
             t in instant(), a in 1i64..100 * 3600, b in 1i64..100 * 3600, later in 0i64..30 * 86400,
         ) {
             let cn = cn_mainland();
-            let once = cn.add_working_time(t, a + b).unwrap().at;
-            let twice = cn.add_working_time(cn.add_working_time(t, a).unwrap().at, b).unwrap().at;
+            let once = cn.add_working_time(t, a + b).unwrap();
+            let twice = cn.add_working_time(cn.add_working_time(t, a).unwrap(), b).unwrap();
             prop_assert_eq!(once, twice);
-            prop_assert!(cn.add_working_time(t, a).unwrap().at <= once);
+            prop_assert!(cn.add_working_time(t, a).unwrap() <= once);
             let t2 = t + Duration::seconds(later);
-            prop_assert!(cn.add_working_time(t, a).unwrap().at <= cn.add_working_time(t2, a).unwrap().at);
+            prop_assert!(cn.add_working_time(t, a).unwrap() <= cn.add_working_time(t2, a).unwrap());
         }
 
         #[test]
         fn working_days_close_business_on_a_working_day(t in instant(), n in 1i64..60) {
             let cn = cn_mainland();
-            let due = cn.add_working_days(t, n).unwrap().at;
+            let due = cn.add_working_days(t, n).unwrap();
             let local = due.with_timezone(&cn.zone());
             prop_assert_eq!(local.format("%H:%M").to_string(), "18:00");
             prop_assert!(cn.in_working_hours(due - Duration::seconds(1)).unwrap(), "{} is not a working day", local);
@@ -687,7 +694,7 @@ mod tests {
             let next_day = local_instant(cn.zone(), t.with_timezone(&cn.zone()).date_naive() + Duration::days(1), 0);
             let counted = cn.working_time_between(next_day, due).unwrap();
             prop_assert_eq!(counted, n * 9 * 3600);
-            prop_assert!(cn.add_working_days(t, n + 1).unwrap().at > due);
+            prop_assert!(cn.add_working_days(t, n + 1).unwrap() > due);
         }
     }
 }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 use rust_decimal::{Decimal, RoundingStrategy};
 
-use crate::calendar::{add_days, local_instant, OutsideCalendar, Reckoning};
+use crate::calendar::{add_days, local_instant, OutsideCalendar};
 use crate::compile::Program;
 use crate::decision::{DeadlineNote, Decision, Instant, NamedMap, TraceEntry};
 use crate::model::*;
@@ -32,6 +32,9 @@ pub struct CalendarError {
 
 type Eval<T> = Result<T, OutsideCalendar>;
 
+/// A deadline's instant, and the instant it was reckoned from, if any.
+type Due = (DateTime<Utc>, Option<DateTime<Utc>>);
+
 /// Evaluate one ticket.
 pub fn evaluate(program: &Program, slots: &[Value]) -> Result<Decision, CalendarError> {
     let model = &program.model;
@@ -39,8 +42,16 @@ pub fn evaluate(program: &Program, slots: &[Value]) -> Result<Decision, Calendar
         Some(Value::Text(t)) => t.clone(),
         _ => "".into(),
     };
-    let mut env =
-        Env { program, slots, lets: vec![None; model.lets.len()], grade: None, owned: Vec::new(), entry_index: 0 };
+    let mut env = Env {
+        program,
+        slots,
+        lets: vec![None; model.lets.len()],
+        grade: None,
+        routes: Vec::new(),
+        actions: Vec::new(),
+        owned: Vec::new(),
+        entry_index: 0,
+    };
     let fail = |context: String, source: OutsideCalendar| CalendarError { ticket: ticket.to_string(), context, source };
     let mut trace = Vec::new();
     // Which trace entry each rule made, so effects of grade rules join their entry.
@@ -94,35 +105,30 @@ pub fn evaluate(program: &Program, slots: &[Value]) -> Result<Decision, Calendar
 
     // Every exemption that holds is named, even when an earlier one already removed the
     // same action: the decision says all the reasons the obligation is waived.
-    let triggered = decision.actions.clone();
+    let triggered = env.actions.clone();
     for exemption in &model.exemptions {
         let fired =
             env.fires(Some(&exemption.condition)).map_err(|e| fail(format!("exemption `{}`", exemption.name), e))?;
         if !fired {
             continue;
         }
-        let removed: Vec<Arc<str>> = exemption
-            .actions
-            .iter()
-            .map(|&a| model.actions[a as usize].name.clone())
-            .filter(|a| triggered.contains(a))
-            .collect();
+        let removed: Vec<u16> = exemption.actions.iter().copied().filter(|a| triggered.contains(a)).collect();
         if removed.is_empty() {
             continue;
         }
-        decision.actions.retain(|a| !removed.contains(a));
+        env.actions.retain(|a| !removed.contains(a));
         decision.exempt.push(exemption.name.clone());
         let mut entry = env.entry(&exemption.name, &exemption.clause, Some(&exemption.condition));
         entry.because = format!("{}: {}", exemption.because, entry.because);
-        entry.effects = removed.iter().map(|a| format!("exempt {a}")).collect();
+        entry.effects = removed.iter().map(|&a| format!("exempt {}", model.actions[a as usize].name)).collect();
         trace.push(entry);
     }
     // A deadline or value set for an action stands only while the action does.
     for owned in std::mem::take(&mut env.owned) {
-        let action = &model.actions[owned.owner as usize].name;
-        if decision.actions.contains(action) {
+        if env.actions.contains(&owned.owner) {
             continue;
         }
+        let action = &model.actions[owned.owner as usize].name;
         let what = if owned.deadline { "deadline" } else { "value" };
         if owned.deadline {
             decision.deadlines.remove(&owned.name);
@@ -131,9 +137,11 @@ pub fn evaluate(program: &Program, slots: &[Value]) -> Result<Decision, Calendar
         } else {
             decision.values.remove(&owned.name);
         }
-        let why = if triggered.contains(action) { "is exempted" } else { "is not triggered" };
+        let why = if triggered.contains(&owned.owner) { "is exempted" } else { "is not triggered" };
         trace[owned.entry].effects.push(format!("{what} {} dropped: its action {action} {why}", owned.name));
     }
+    decision.route = env.routes.iter().map(|&r| model.roles[r as usize].name.clone()).collect();
+    decision.actions = env.actions.iter().map(|&a| model.actions[a as usize].name.clone()).collect();
     decision.trace = trace;
     Ok(decision)
 }
@@ -161,6 +169,9 @@ struct Env<'a> {
     /// `let`s are computed when first read.
     lets: Vec<Option<Value>>,
     grade: Option<u16>,
+    /// Roles routed to and actions triggered so far, by index, in order.
+    routes: Vec<u16>,
+    actions: Vec<u16>,
     /// Deadlines and values set for an action, checked once exemptions are done.
     owned: Vec<Owned>,
     /// The trace entry effects are being applied for.
@@ -202,32 +213,31 @@ impl Env<'_> {
         match effect {
             Effect::Route(roles, _) => {
                 for &r in roles {
-                    let name = &model.roles[r as usize].name;
-                    if !decision.route.contains(name) {
-                        decision.route.push(name.clone());
-                        entry.effects.push(format!("route {name}"));
+                    if !self.routes.contains(&r) {
+                        self.routes.push(r);
+                        entry.effects.push(format!("route {}", model.roles[r as usize].name));
                     }
                 }
             }
             Effect::Action(actions, _) => {
                 for &a in actions {
-                    let name = &model.actions[a as usize].name;
-                    if !decision.actions.contains(name) {
-                        decision.actions.push(name.clone());
-                        entry.effects.push(format!("action {name}"));
+                    if !self.actions.contains(&a) {
+                        self.actions.push(a);
+                        entry.effects.push(format!("action {}", model.actions[a as usize].name));
                     }
                 }
             }
             Effect::Deadline(def, _) => {
                 let name = &model.deadlines[def.name as usize];
-                let Some((at, how, start)) = self.deadline(&def.expr)? else {
+                let Some((at, from)) = self.deadline(&def.expr)? else {
                     entry.effects.push(format!("deadline {name} not set: a time it needs is missing"));
                     return Ok(());
                 };
                 let mut warnings = Vec::new();
                 for w in &def.warnings {
-                    warnings.push(Instant::new(self.warning(w, at, start.as_ref())?, model.zone));
+                    warnings.push(Instant::new(self.warning(w, &def.expr, from, at)?, model.zone));
                 }
+                let how = self.reckoning(&def.expr, from, at)?;
                 decision.deadlines.set(name, Instant::new(at, model.zone));
                 if let Some(owner) = def.owner {
                     self.owned.push(Owned { deadline: true, name: name.clone(), owner, entry: self.entry_index });
@@ -263,37 +273,72 @@ impl Env<'_> {
         Ok(())
     }
 
-    /// A deadline's instant, how it was reckoned, and for `start + duration` its start and
-    /// duration (for warnings at a share of the time).
-    #[allow(clippy::type_complexity)]
-    fn deadline(
-        &mut self,
-        expr: &Expr,
-    ) -> Eval<Option<(DateTime<Utc>, String, Option<(DateTime<Utc>, DurationSpec)>)>> {
-        if let ExprKind::Shift(start, d, negative) = &expr.kind {
-            if let (ExprKind::Const(Value::Duration(spec)), false) = (&d.kind, negative) {
-                let Value::Time(t) = self.eval(start)? else {
-                    return Ok(None);
-                };
-                let r = self.shift(t, spec, false)?;
-                return Ok(Some((r.at, r.how, Some((t, *spec)))));
-            }
-        }
-        if let ExprKind::SameDay(t, c) = &expr.kind {
-            let Value::Time(t) = self.eval(t)? else { return Ok(None) };
-            let calendar = &self.program.calendars[*c as usize];
-            let r = calendar.same_day(t)?;
-            return Ok(Some((r.at, format!("same day on calendar `{}`: {}", calendar.name(), r.how), None)));
-        }
-        match self.eval(expr)? {
-            Value::Time(at) => Ok(Some((at, self.describe_time_expr(expr), None))),
-            _ => Ok(None),
-        }
+    /// A deadline's instant, and the instant it was reckoned from when it is written as a
+    /// time computed from another (`t + d`, `same day as t`, windows).
+    fn deadline(&mut self, expr: &Expr) -> Eval<Option<Due>> {
+        let (value, from) = match anchor(expr) {
+            Some(a) => match self.eval(a)? {
+                Value::Time(t) => (self.time_form(expr, t)?, Some(t)),
+                _ => return Ok(None),
+            },
+            None => (self.eval(expr)?, None),
+        };
+        Ok(match value {
+            Value::Time(at) => Some((at, from)),
+            _ => None,
+        })
     }
 
-    fn describe_time_expr(&self, expr: &Expr) -> String {
-        let model = self.model();
-        match &expr.kind {
+    /// The value of a time form (see [`anchor`]) given its anchor's value.
+    fn time_form(&mut self, expr: &Expr, t: DateTime<Utc>) -> Eval<Value> {
+        let calendars = &self.program.calendars;
+        Ok(match &expr.kind {
+            ExprKind::Shift(_, d, negative) => match self.eval(d)? {
+                Value::Duration(spec) => Value::Time(self.shift(t, &spec, *negative)?),
+                _ => Value::Null,
+            },
+            ExprKind::SameDay(_, c) => Value::Time(calendars[*c as usize].same_day(t)?),
+            ExprKind::WindowFrom(_, c, w) => Value::Time(calendars[*c as usize].window_from(t, *w as usize)),
+            ExprKind::WindowEnd(_, c, w) => Value::Time(calendars[*c as usize].window_end(t, *w as usize)),
+            _ => unreachable!("only time forms have an anchor"),
+        })
+    }
+
+    /// How a deadline was reckoned, in words, for its trace note: which calendar, which
+    /// working periods or days.
+    fn reckoning(&mut self, expr: &Expr, from: Option<DateTime<Utc>>, at: DateTime<Utc>) -> Eval<String> {
+        let model = &self.program.model;
+        let calendars = &self.program.calendars;
+        let Some(t) = from else { return Ok("computed".into()) };
+        Ok(match &expr.kind {
+            ExprKind::Shift(_, d, false) => match self.eval(d)? {
+                Value::Duration(spec) => match (spec.unit, spec.calendar) {
+                    (Unit::Clock, _) => format!("{} of clock time", clock_text(spec.amount)),
+                    (Unit::Days, c) => {
+                        let zone = c.map_or(model.zone, |c| calendars[c as usize].zone());
+                        format!("{} calendar days, to midnight in {zone}", spec.amount)
+                    }
+                    (Unit::WorkingTime, Some(c)) => {
+                        let cal = &calendars[c as usize];
+                        let counted = cal.explain_working_time(t, at);
+                        format!("{} of working time on calendar `{}`: {counted}", clock_text(spec.amount), cal.name())
+                    }
+                    (_, c) => {
+                        let cal = &calendars[c.expect("working units have a calendar") as usize];
+                        let days = if spec.amount == 1 {
+                            "1 working day".into()
+                        } else {
+                            format!("{} working days", spec.amount)
+                        };
+                        format!("{days} on calendar `{}`: {}", cal.name(), cal.explain_working_days(t, spec.amount)?)
+                    }
+                },
+                _ => "computed".into(),
+            },
+            ExprKind::SameDay(_, c) => {
+                let cal = &calendars[*c as usize];
+                format!("same day on calendar `{}`: {}", cal.name(), cal.explain_same_day(t)?)
+            }
             ExprKind::WindowEnd(_, c, w) | ExprKind::WindowFrom(_, c, w) => {
                 let calendar = &model.calendars[*c as usize];
                 let window = &calendar.windows[*w as usize].0;
@@ -304,19 +349,25 @@ impl Env<'_> {
                 }
             }
             _ => "computed".into(),
-        }
+        })
     }
 
     fn warning(
         &mut self,
         w: &WarningDef,
+        deadline_expr: &Expr,
+        from: Option<DateTime<Utc>>,
         deadline: DateTime<Utc>,
-        start: Option<&(DateTime<Utc>, DurationSpec)>,
     ) -> Eval<DateTime<Utc>> {
         match w {
-            WarningDef::Before(spec) => Ok(self.shift(deadline, spec, true)?.at),
+            WarningDef::Before(spec) => self.shift(deadline, spec, true),
             WarningDef::Share(share) => {
-                let (start, spec) = start.expect("the checker requires `start + duration` for shares");
+                let (ExprKind::Shift(_, d, false), Some(start)) = (&deadline_expr.kind, from) else {
+                    unreachable!("the checker requires `start + duration` for shares")
+                };
+                let ExprKind::Const(Value::Duration(spec)) = d.kind else {
+                    unreachable!("the checker requires a written duration for shares")
+                };
                 let scale = |seconds: i64| -> i64 {
                     let scaled = Decimal::from(seconds) * share;
                     scaled.floor().try_into().unwrap_or(seconds)
@@ -324,47 +375,35 @@ impl Env<'_> {
                 match (spec.unit, spec.calendar) {
                     (Unit::WorkingTime | Unit::WorkingDays, Some(c)) => {
                         let cal = &self.program.calendars[c as usize];
-                        let total = cal.working_time_between(*start, deadline)?;
-                        Ok(cal.add_working_time(*start, scale(total))?.at)
+                        let total = cal.working_time_between(start, deadline)?;
+                        cal.add_working_time(start, scale(total))
                     }
-                    _ => Ok(*start + Duration::seconds(scale((deadline - *start).num_seconds()))),
+                    _ => Ok(start + Duration::seconds(scale((deadline - start).num_seconds()))),
                 }
             }
         }
     }
 
-    /// `t` plus or minus a duration, with how it was reckoned.
-    fn shift(&self, t: DateTime<Utc>, spec: &DurationSpec, negative: bool) -> Eval<Reckoning> {
+    /// `t` plus or minus a duration.
+    fn shift(&self, t: DateTime<Utc>, spec: &DurationSpec, negative: bool) -> Eval<DateTime<Utc>> {
         let sign = if negative { -1 } else { 1 };
-        let zone = self.model().zone;
         match spec.unit {
-            Unit::Clock => {
-                let at = t + Duration::seconds(sign * spec.amount);
-                Ok(Reckoning { at, how: format!("{} of clock time", clock_text(spec.amount)) })
-            }
+            Unit::Clock => Ok(t + Duration::seconds(sign * spec.amount)),
             Unit::Days => {
-                let zone = spec.calendar.map_or(zone, |c| self.program.calendars[c as usize].zone());
-                let at = if negative {
+                let zone = spec.calendar.map_or(self.model().zone, |c| self.program.calendars[c as usize].zone());
+                Ok(if negative {
                     local_instant(zone, t.with_timezone(&zone).date_naive() - Duration::days(spec.amount), 0)
                 } else {
                     add_days(zone, t, spec.amount)
-                };
-                Ok(Reckoning { at, how: format!("{} calendar days, to midnight in {zone}", spec.amount) })
+                })
             }
             Unit::WorkingTime | Unit::WorkingDays => {
                 let cal = &self.program.calendars[spec.calendar.expect("working units have a calendar") as usize];
-                let mut r = match (spec.unit, negative) {
-                    (Unit::WorkingTime, _) => cal.add_working_time(t, sign * spec.amount)?,
-                    (_, false) => cal.add_working_days(t, spec.amount)?,
-                    (_, true) => cal.sub_working_days(t, spec.amount)?,
-                };
-                let what = match (spec.unit, spec.amount) {
-                    (Unit::WorkingTime, _) => format!("{} of working time", clock_text(spec.amount)),
-                    (_, 1) => "1 working day".to_string(),
-                    (_, n) => format!("{n} working days"),
-                };
-                r.how = format!("{what} on calendar `{}`: {}", cal.name(), r.how);
-                Ok(r)
+                match (spec.unit, negative) {
+                    (Unit::WorkingTime, _) => cal.add_working_time(t, sign * spec.amount),
+                    (_, false) => cal.add_working_days(t, spec.amount),
+                    (_, true) => cal.sub_working_days(t, spec.amount),
+                }
             }
         }
     }
@@ -397,8 +436,11 @@ impl Env<'_> {
                 _ => Value::Null,
             },
             ExprKind::Arith(op, l, r) => arith(*op, self.eval(l)?, self.eval(r)?),
-            ExprKind::Shift(t, d, negative) => match (self.eval(t)?, self.eval(d)?) {
-                (Value::Time(t), Value::Duration(spec)) => Value::Time(self.shift(t, &spec, *negative)?.at),
+            ExprKind::Shift(t, ..)
+            | ExprKind::SameDay(t, _)
+            | ExprKind::WindowFrom(t, ..)
+            | ExprKind::WindowEnd(t, ..) => match self.eval(t)? {
+                Value::Time(t) => self.time_form(e, t)?,
                 _ => Value::Null,
             },
             ExprKind::Compare(op, l, r) => {
@@ -438,18 +480,6 @@ impl Env<'_> {
             },
             ExprKind::InWindow(t, c, w) => match self.eval(t)? {
                 Value::Time(t) => Value::Bool(self.program.calendars[*c as usize].in_window(t, *w as usize)),
-                _ => Value::Null,
-            },
-            ExprKind::WindowFrom(t, c, w) => match self.eval(t)? {
-                Value::Time(t) => Value::Time(self.program.calendars[*c as usize].window_from(t, *w as usize)),
-                _ => Value::Null,
-            },
-            ExprKind::WindowEnd(t, c, w) => match self.eval(t)? {
-                Value::Time(t) => Value::Time(self.program.calendars[*c as usize].window_end(t, *w as usize)),
-                _ => Value::Null,
-            },
-            ExprKind::SameDay(t, c) => match self.eval(t)? {
-                Value::Time(t) => Value::Time(self.program.calendars[*c as usize].same_day(t)?.at),
                 _ => Value::Null,
             },
             ExprKind::Count(x) => match self.eval(x)? {
@@ -632,6 +662,17 @@ impl Env<'_> {
             Value::Grade(_) | Value::Enum(_) => self.show(v, source).into(),
             Value::Duration(_) | Value::EnumSet(_) | Value::TextSet(_) => return None,
         })
+    }
+}
+
+/// The instant a time form is computed from: `t` in `t + d`, `same day as t` and the
+/// window forms; `None` for other expressions.
+fn anchor(expr: &Expr) -> Option<&Expr> {
+    match &expr.kind {
+        ExprKind::Shift(t, ..) | ExprKind::SameDay(t, _) | ExprKind::WindowFrom(t, ..) | ExprKind::WindowEnd(t, ..) => {
+            Some(t)
+        }
+        _ => None,
     }
 }
 
