@@ -183,6 +183,12 @@ fn check(model: &Model, kind: &ExpectKind, d: &Decision) -> Option<(String, Stri
     };
     let role = |r: &u16| model.roles[*r as usize].name.clone();
     let holds_or = |ok: bool, expected: String, actual: String| (!ok).then_some((expected, actual));
+    // `action x`, `no action x`, `exempt e`, `route has r`, …: a name present in a list, or not.
+    let member = |want: &Arc<str>, present: bool, list: &[Arc<str>], words: [&str; 3]| {
+        let [yes, no, shown] = words;
+        let word = if present { yes } else { no };
+        holds_or(list.contains(want) == present, format!("{word} {want}"), format!("{shown} = {}", names(list)))
+    };
     match kind {
         ExpectKind::Grade(g) => {
             let want = g.map(|g| model.grades[g as usize].name.clone());
@@ -204,32 +210,12 @@ fn check(model: &Model, kind: &ExpectKind, d: &Decision) -> Option<(String, Stri
                 format!("route = {}", names(&d.route)),
             )
         }
-        ExpectKind::RouteHas(r, present) => {
-            let want = role(r);
-            let word = if *present { "has" } else { "lacks" };
-            holds_or(
-                d.route.contains(&want) == *present,
-                format!("route {word} {want}"),
-                format!("route = {}", names(&d.route)),
-            )
-        }
+        ExpectKind::RouteHas(r, present) => member(&role(r), *present, &d.route, ["route has", "route lacks", "route"]),
         ExpectKind::Action(a, present) => {
-            let want = &model.actions[*a as usize].name;
-            let word = if *present { "action" } else { "no action" };
-            holds_or(
-                d.actions.contains(want) == *present,
-                format!("{word} {want}"),
-                format!("actions = {}", names(&d.actions)),
-            )
+            member(&model.actions[*a as usize].name, *present, &d.actions, ["action", "no action", "actions"])
         }
         ExpectKind::Exempt(x, present) => {
-            let want = &model.exemptions[*x as usize].name;
-            let word = if *present { "exempt" } else { "no exempt" };
-            holds_or(
-                d.exempt.contains(want) == *present,
-                format!("{word} {want}"),
-                format!("exempt = {}", names(&d.exempt)),
-            )
+            member(&model.exemptions[*x as usize].name, *present, &d.exempt, ["exempt", "no exempt", "exempt"])
         }
         ExpectKind::Deadline(id, at) => {
             let name = &model.deadlines[*id as usize];
