@@ -488,12 +488,12 @@ mod tests {
 
     use super::*;
 
-    /// Compile the first calendar declared in `src`, through the real parser and checker.
+    /// Compile the last calendar declared in `src`, through the real parser and checker.
     fn calendar(src: &str) -> WorkingCalendar {
         let file = crate::syntax::parse(src, 0).expect("the test calendar parses");
         let checked = crate::check::check(&[file], 0);
         let model = checked.model.unwrap_or_else(|| panic!("the test calendar checks: {:?}", checked.diagnostics));
-        WorkingCalendar::compile(&model.calendars[0])
+        WorkingCalendar::compile(model.calendars.last().expect("a calendar is declared"))
     }
 
     fn cn_mainland() -> WorkingCalendar {
@@ -598,11 +598,7 @@ mod tests {
 
     /// A company calendar layered on the national one, as a policy file would write it.
     fn layered(company: &str) -> WorkingCalendar {
-        let national = include_str!("../rules/calendars/cn-mainland.triage");
-        let file = crate::syntax::parse(&format!("{national}\n{company}"), 0).expect("parses");
-        let checked = crate::check::check(&[file], 0);
-        let model = checked.model.unwrap_or_else(|| panic!("checks: {:?}", checked.diagnostics));
-        WorkingCalendar::compile(model.calendars.iter().find(|c| &*c.name == "company").expect("declared"))
+        calendar(&format!("{}\n{company}", include_str!("../rules/calendars/cn-mainland.triage")))
     }
 
     #[test]
