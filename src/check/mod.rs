@@ -351,40 +351,26 @@ impl Checker {
     // ------------------------------------------------------------ rules
 
     pub(crate) fn grade_ref(&mut self, name: &Spanned<String>) -> Option<u16> {
-        if let Some(i) = self.grades.iter().position(|g| *g.name == *name.node) {
-            return Some(i as u16);
-        }
-        let help = if self.grades.is_empty() {
-            Some("declare the scale first: `grades I > II > III, default III`".to_string())
-        } else {
-            did_you_mean(&name.node, self.grades.iter().map(|g| &*g.name))
-                .or(Some(format!("the grades are {}", list(self.grades.iter().map(|g| &*g.name)))))
-        };
-        self.diags.push(
-            Diagnostic::error("unknown_grade", format!("unknown grade `{}`", name.node))
-                .label(name.span, "not on the grade scale")
-                .maybe_help(help),
-        );
-        None
+        let grades = || self.grades.iter().map(|g| &*g.name);
+        resolve(&mut self.diags, name, grades(), ("unknown_grade", "grade"), "not on the grade scale", || {
+            match self.grades.is_empty() {
+                true => "declare the scale first: `grades I > II > III, default III`".to_string(),
+                false => format!("the grades are {}", list(grades())),
+            }
+        })
     }
 
     fn named_ref(&mut self, name: &Spanned<String>, kind: NameKind) -> Option<u16> {
-        let (declared, used, what, code, how) = match kind {
-            NameKind::Role => (&self.roles, &mut self.role_used, "role", "unknown_role", "roles"),
-            NameKind::Action => (&self.actions, &mut self.action_used, "action", "unknown_action", "actions"),
+        let (declared, used, words, how) = match kind {
+            NameKind::Role => (&self.roles, &mut self.role_used, ("unknown_role", "role"), "roles"),
+            NameKind::Action => (&self.actions, &mut self.action_used, ("unknown_action", "action"), "actions"),
         };
-        if let Some(i) = declared.iter().position(|d| *d.name == *name.node) {
-            used[i] = true;
-            return Some(i as u16);
-        }
-        let help = did_you_mean(&name.node, declared.iter().map(|d| &*d.name))
-            .unwrap_or_else(|| format!("declare it first: `{how} {}`", name.node));
-        self.diags.push(
-            Diagnostic::error(code, format!("unknown {what} `{}`", name.node))
-                .label(name.span, format!("no {what} of this name is declared"))
-                .help(help),
-        );
-        None
+        let label = format!("no {} of this name is declared", words.1);
+        let i = resolve(&mut self.diags, name, declared.iter().map(|d| &*d.name), words, &label, || {
+            format!("declare it first: `{how} {}`", name.node)
+        })?;
+        used[i as usize] = true;
+        Some(i)
     }
 
     fn rules(&mut self, rules: &[ast::RuleDecl]) -> Vec<RuleDef> {
@@ -599,6 +585,27 @@ fn intern(names: &mut Vec<Arc<str>>, name: &str) -> u16 {
 
 fn clause_text(clauses: &[String]) -> Option<Arc<str>> {
     (!clauses.is_empty()).then(|| clauses.join(", ").into())
+}
+
+/// What kind of name is looked up, for [`resolve`]'s error: its code and its word.
+pub(crate) type NameWords = (&'static str, &'static str);
+
+/// The index of `name` among `candidates`; otherwise an error at the name, suggesting the
+/// nearest candidate or else saying `otherwise`.
+pub(crate) fn resolve<'a>(
+    diags: &mut Vec<Diagnostic>,
+    name: &Spanned<String>,
+    candidates: impl Iterator<Item = &'a str> + Clone,
+    (code, what): NameWords,
+    label: &str,
+    otherwise: impl FnOnce() -> String,
+) -> Option<u16> {
+    if let Some(i) = candidates.clone().position(|c| c == name.node) {
+        return Some(i as u16);
+    }
+    let help = did_you_mean(&name.node, candidates).unwrap_or_else(otherwise);
+    diags.push(Diagnostic::error(code, format!("unknown {what} `{}`", name.node)).label(name.span, label).help(help));
+    None
 }
 
 /// `a, b, c` with backticks.

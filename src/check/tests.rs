@@ -1,7 +1,7 @@
 //! Checking of policy tests: their givens and expectations name real fields, grades,
 //! roles, actions, exemptions, deadlines and values.
 
-use super::Checker;
+use super::{resolve, Checker};
 use crate::diagnostic::{did_you_mean, Diagnostic};
 use crate::model::*;
 use crate::source::Spanned;
@@ -114,6 +114,7 @@ impl Checker {
         })
     }
 
+    /// A name a test expects; using it in a test is not using it in the policy.
     fn declared_ref(&mut self, name: &Spanned<String>, which: Which) -> Option<u16> {
         let names: Vec<&str> = match which {
             Which::Role => self.roles.iter().map(|r| &*r.name).collect(),
@@ -122,24 +123,17 @@ impl Checker {
             Which::Deadline => self.deadlines.iter().map(|d| &**d).collect(),
             Which::Value => self.values.iter().map(|v| &**v).collect(),
         };
-        if let Some(i) = names.iter().position(|n| *n == name.node) {
-            return Some(i as u16);
-        }
-        let (what, code) = match which {
-            Which::Role => ("role", "unknown_role"),
-            Which::Action => ("action", "unknown_action"),
-            Which::Exemption => ("exemption", "unknown_exemption"),
-            Which::Deadline => ("deadline", "unknown_deadline"),
-            Which::Value => ("value", "unknown_value"),
+        let words = match which {
+            Which::Role => ("unknown_role", "role"),
+            Which::Action => ("unknown_action", "action"),
+            Which::Exemption => ("unknown_exemption", "exemption"),
+            Which::Deadline => ("unknown_deadline", "deadline"),
+            Which::Value => ("unknown_value", "value"),
         };
-        let help = did_you_mean(&name.node, names.iter().copied())
-            .unwrap_or_else(|| format!("no rule of this policy sets a {what} of this name"));
-        self.diags.push(
-            Diagnostic::error(code, format!("unknown {what} `{}`", name.node))
-                .label(name.span, format!("not a {what} of this policy"))
-                .help(help),
-        );
-        None
+        let label = format!("not a {} of this policy", words.1);
+        resolve(&mut self.diags, name, names.iter().copied(), words, &label, || {
+            format!("no rule of this policy sets a {} of this name", words.1)
+        })
     }
 }
 
