@@ -182,16 +182,7 @@ impl Loader {
         let Some(id) = self.load_path(&companion, None) else { return };
         // The companion's tests join the policy's; anything else in it is a mistake.
         let tests = std::mem::take(&mut self.files[id as usize].tests);
-        let stray = &self.files[id as usize];
-        let stray_span = stray
-            .schemas
-            .first()
-            .map(|s| s.keyword)
-            .or(stray.rules.first().map(|r| r.name.span))
-            .or(stray.policy.first().map(|p| p.name.span))
-            .or(stray.calendars.first().map(|c| c.name.span))
-            .or(stray.exemptions.first().map(|e| e.name.span));
-        if let Some(span) = stray_span {
+        if let Some(span) = self.files[id as usize].non_test_items().min_by_key(|s| s.start) {
             self.diagnostics.push(
                 Diagnostic::error("companion_content", "a companion test file holds only tests")
                     .label(span, "this belongs in the policy file")

@@ -35,3 +35,21 @@ fn a_companion_holds_only_tests() {
     assert_eq!(error.code(), "triage::companion_content");
     assert!(error.location().unwrap().ends_with("p.tests.triage:1:6"), "{:?}", error.location());
 }
+
+#[test]
+fn any_item_but_a_test_is_misplaced_in_a_companion() {
+    for (name, stray) in [("actions", "actions extra\n"), ("let", "let high = score > 4\n"), ("roles", "roles desk\n")]
+    {
+        let dir = folder(name, &format!("test \"fine\"\n  given score = 3\n  expect action report\n\n{stray}"));
+        let errors: Vec<String> = check_file(dir.join("p.triage"))
+            .iter()
+            .filter(|d| d.severity() == Severity::Error)
+            .map(|d| format!("{} {}", d.code(), d.location().unwrap_or_default()))
+            .collect();
+        assert_eq!(errors.len(), 1, "`{stray}`: {errors:?}");
+        assert!(
+            errors[0].starts_with("triage::companion_content") && errors[0].contains("p.tests.triage:5:"),
+            "{errors:?}"
+        );
+    }
+}

@@ -21,6 +21,25 @@ pub struct File {
     pub tests: Vec<Test>,
 }
 
+impl File {
+    /// Where each item that is not a test starts (a companion test file may hold none).
+    pub fn non_test_items(&self) -> impl Iterator<Item = Span> + '_ {
+        let named = |n: &Named| n.name.span;
+        self.policy
+            .iter()
+            .map(|p| p.name.span)
+            .chain(self.imports.iter().map(|i| i.span))
+            .chain(self.calendars.iter().map(|c| c.name.span))
+            .chain(self.schemas.iter().map(|s| s.keyword))
+            .chain(self.grades.iter().map(|g| g.span))
+            .chain(self.roles.iter().map(named))
+            .chain(self.actions.iter().map(named))
+            .chain(self.lets.iter().map(|l| l.name.span))
+            .chain(self.rules.iter().map(|r| r.name.span))
+            .chain(self.exemptions.iter().map(|e| e.name.span))
+    }
+}
+
 /// `policy name "label"` with its settings.
 #[derive(Debug, Clone)]
 pub struct PolicyHeader {
