@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use chrono_tz::Tz;
 
-use super::Checker;
+use super::{declared_twice, Checker};
 use crate::calendar::{CalendarSpec, Minutes};
 use crate::diagnostic::{did_you_mean, Diagnostic};
 use crate::syntax::ast::{CalendarDecl, CalendarItem, Period};
@@ -20,12 +20,8 @@ impl Checker {
         let mut by_name: HashMap<&str, &CalendarDecl> = HashMap::new();
         for decl in decls {
             if let Some(first) = by_name.insert(&decl.name.node, decl) {
-                self.diags.push(
-                    Diagnostic::error("duplicate_name", format!("calendar `{}` is declared twice", decl.name.node))
-                        .label(decl.name.span, "declared again here")
-                        .label(first.name.span, "first declared here")
-                        .help("give each calendar its own name, or extend one from the other"),
-                );
+                let help = "give each calendar its own name, or extend one from the other";
+                self.diags.push(declared_twice("calendar", &decl.name, first.name.span, help));
             }
         }
         let mut done: HashMap<String, Option<CalendarSpec>> = HashMap::new();

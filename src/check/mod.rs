@@ -239,12 +239,8 @@ impl Checker {
 
     fn field(&mut self, decl: &ast::FieldDecl) {
         if let Some(&first) = self.field_index.get(&decl.path.node) {
-            self.diags.push(
-                Diagnostic::error("duplicate_name", format!("field `{}` is declared twice", decl.path.node))
-                    .label(decl.path.span, "declared again here")
-                    .label(self.fields[first].span, "first declared here")
-                    .help("remove one of the two declarations"),
-            );
+            let first = self.fields[first].span;
+            self.diags.push(declared_twice("field", &decl.path, first, "remove one of the two declarations"));
             return;
         }
         let ty = match &decl.ty.node.base {
@@ -283,17 +279,22 @@ impl Checker {
         (self.enums.len() - 1) as u16
     }
 
+    /// Report every name declared a second time.
+    fn unique_names<'a>(&mut self, names: impl Iterator<Item = &'a Spanned<String>>, what: &str, help: &str) {
+        let mut seen: HashMap<&str, Span> = HashMap::new();
+        for name in names {
+            if let Some(first) = seen.insert(&name.node, name.span) {
+                self.diags.push(declared_twice(what, name, first, help));
+            }
+        }
+    }
+
     /// Declare names, reporting duplicates among them.
     fn declare_all(&mut self, names: &[ast::Named], what: &str) -> Vec<Declared> {
         let mut out: Vec<Declared> = Vec::new();
         for n in names {
             if let Some(first) = out.iter().find(|d| *d.name == *n.name.node) {
-                self.diags.push(
-                    Diagnostic::error("duplicate_name", format!("{what} `{}` is declared twice", n.name.node))
-                        .label(n.name.span, "declared again here")
-                        .label(first.span, "first declared here")
-                        .help("remove one of the two"),
-                );
+                self.diags.push(declared_twice(what, &n.name, first.span, "remove one of the two"));
                 continue;
             }
             out.push(Declared { name: n.name.node.as_str().into(), label: n.label.clone(), span: n.name.span });
@@ -374,17 +375,10 @@ impl Checker {
     }
 
     fn rules(&mut self, rules: &[ast::RuleDecl]) -> Vec<RuleDef> {
-        let mut seen: HashMap<&str, Span> = HashMap::new();
+        let help = "rule names appear in every decision's trace, so each must be unique";
+        self.unique_names(rules.iter().map(|r| &r.name), "rule", help);
         let mut out = Vec::new();
         for rule in rules {
-            if let Some(first) = seen.insert(&rule.name.node, rule.name.span) {
-                self.diags.push(
-                    Diagnostic::error("duplicate_name", format!("rule `{}` is declared twice", rule.name.node))
-                        .label(rule.name.span, "declared again here")
-                        .label(first, "first declared here")
-                        .help("rule names appear in every decision's trace, so each must be unique"),
-                );
-            }
             if let Some(def) = self.rule(rule) {
                 out.push(def);
             }
@@ -498,17 +492,10 @@ impl Checker {
     }
 
     fn exemptions(&mut self, exemptions: &[ast::Exemption]) -> Vec<ExemptionDef> {
-        let mut seen: HashMap<&str, Span> = HashMap::new();
+        let help = "each exemption is named in decisions, so names must be unique";
+        self.unique_names(exemptions.iter().map(|e| &e.name), "exemption", help);
         let mut out = Vec::new();
         for e in exemptions {
-            if let Some(first) = seen.insert(&e.name.node, e.name.span) {
-                self.diags.push(
-                    Diagnostic::error("duplicate_name", format!("exemption `{}` is declared twice", e.name.node))
-                        .label(e.name.span, "declared again here")
-                        .label(first, "first declared here")
-                        .help("each exemption is named in decisions, so names must be unique"),
-                );
-            }
             let actions = e.actions.iter().filter_map(|a| self.named_ref(a, NameKind::Action)).collect();
             let Some(condition) = self.condition(&e.condition) else {
                 continue;
@@ -585,6 +572,14 @@ fn intern(names: &mut Vec<Arc<str>>, name: &str) -> u16 {
 
 fn clause_text(clauses: &[String]) -> Option<Arc<str>> {
     (!clauses.is_empty()).then(|| clauses.join(", ").into())
+}
+
+/// `what `name` is declared twice`, at both declarations.
+pub(crate) fn declared_twice(what: &str, again: &Spanned<String>, first: Span, help: &str) -> Diagnostic {
+    Diagnostic::error("duplicate_name", format!("{what} `{}` is declared twice", again.node))
+        .label(again.span, "declared again here")
+        .label(first, "first declared here")
+        .help(help)
 }
 
 /// What kind of name is looked up, for [`resolve`]'s error: its code and its word.
