@@ -85,6 +85,13 @@ fn render(d: &Diagnostic) -> String {
     }
 }
 
+/// Render a failed load's diagnostics to standard error.
+fn render_all(diagnostics: &triage::Diagnostics) {
+    for d in diagnostics.iter() {
+        eprint!("{}", render(d));
+    }
+}
+
 /// Every policy or calendar file under the given paths, in a stable order.
 fn rule_files(paths: &[PathBuf]) -> Vec<PathBuf> {
     fn walk(path: &Path, out: &mut Vec<PathBuf>) {
@@ -159,9 +166,7 @@ fn load(path: &Path) -> Option<Policy> {
     match Policy::from_file(path) {
         Ok(policy) => Some(policy),
         Err(diagnostics) => {
-            for d in diagnostics.iter() {
-                eprint!("{}", render(d));
-            }
+            render_all(&diagnostics);
             eprintln!("{}: the policy has errors; run `triage check {}` for details", path.display(), path.display());
             None
         }
@@ -258,9 +263,7 @@ fn test(paths: &[PathBuf], coverage: bool) -> ExitCode {
             // Calendar files hold no policy and no tests.
             Err(d) if d.iter().all(|d| d.code() == "triage::missing_policy") => continue,
             Err(d) => {
-                for d in d.iter() {
-                    eprint!("{}", render(d));
-                }
+                render_all(&d);
                 eprintln!("{}: not tested: the policy has errors", file.display());
                 broken += 1;
                 continue;
