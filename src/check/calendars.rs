@@ -1,14 +1,23 @@
 //! Resolves calendar declarations, merging each with the calendar it extends.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
+use chrono::NaiveDate;
 use chrono_tz::Tz;
 
 use super::{declared_twice, Checker};
 use crate::calendar::{CalendarSpec, Minutes};
 use crate::diagnostic::{did_you_mean, Diagnostic};
 use crate::syntax::ast::{CalendarDecl, CalendarItem, Period};
+
+/// Label every date from `from` to `to`, both included.
+fn mark_dates(dates: &mut BTreeMap<NaiveDate, Arc<str>>, from: NaiveDate, to: NaiveDate, label: &str) {
+    let label: Arc<str> = label.into();
+    for d in from.iter_days().take_while(|d| *d <= to) {
+        dates.insert(d, label.clone());
+    }
+}
 
 fn minutes(periods: &[Period]) -> Vec<Minutes> {
     periods.iter().map(|p| (p.start, p.end)).collect()
@@ -139,20 +148,14 @@ impl Checker {
                 CalendarItem::MakeupHours(periods) => spec.makeup_hours = Some(minutes(periods)),
                 CalendarItem::MakeupOff => spec.makeup_off = true,
                 CalendarItem::Holiday { from, to, label } => {
-                    let label: Arc<str> = label.as_deref().unwrap_or("holiday").into();
-                    for d in from.node.iter_days().take_while(|d| *d <= to.node) {
-                        spec.holidays.insert(d, label.clone());
-                    }
+                    mark_dates(&mut spec.holidays, from.node, to.node, label.as_deref().unwrap_or("holiday"))
                 }
                 CalendarItem::Workday { date, label, periods } => {
                     let label: Arc<str> = label.as_deref().unwrap_or("make-up working day").into();
                     spec.workdays.insert(date.node, (label, periods.as_deref().map(minutes)));
                 }
                 CalendarItem::Off { from, to, label } => {
-                    let label: Arc<str> = label.as_deref().unwrap_or("day off").into();
-                    for d in from.node.iter_days().take_while(|d| *d <= to.node) {
-                        spec.days_off.insert(d, label.clone());
-                    }
+                    mark_dates(&mut spec.days_off, from.node, to.node, label.as_deref().unwrap_or("day off"))
                 }
                 CalendarItem::Special { date, periods, label } => {
                     let label: Arc<str> = label.as_deref().unwrap_or("special hours").into();
