@@ -51,10 +51,9 @@ fn ticket_id(json: &Json) -> Option<String> {
 
 /// Read a ticket into slots.
 pub fn load(model: &Model, json: &Json) -> Result<Vec<Value>, TicketError> {
-    let id = ticket_id(json);
     if !json.is_object() {
         return Err(TicketError {
-            ticket: id,
+            ticket: ticket_id(json),
             problems: vec![FieldProblem {
                 path: "(ticket)".into(),
                 message: format!("expected a JSON object, found {}", kind(json)),
@@ -82,7 +81,8 @@ pub fn load(model: &Model, json: &Json) -> Result<Vec<Value>, TicketError> {
     if problems.is_empty() {
         Ok(slots)
     } else {
-        Err(TicketError { ticket: id, problems })
+        // The id is read for messages only: a decided ticket takes it from its slot.
+        Err(TicketError { ticket: ticket_id(json), problems })
     }
 }
 
