@@ -14,7 +14,7 @@ use crate::calendar::{add_days, local_instant, OutsideCalendar};
 use crate::compile::Program;
 use crate::decision::{DeadlineNote, Decision, Instant, NamedMap, TraceEntry};
 use crate::model::*;
-use crate::phrase;
+use crate::phrase::{self, Phrase};
 use crate::syntax::ast::CompareOp;
 use crate::value::Value;
 
@@ -515,12 +515,16 @@ impl Env<'_> {
     }
 
     /// The first phrase the text mentions; `None` when the text or phrases are unknown.
-    fn mentioned(&mut self, text: &Expr, phrases: &Expr) -> Eval<Option<Option<Arc<str>>>> {
+    fn mentioned(&mut self, text: &Expr, phrases: &Phrases) -> Eval<Option<Option<Arc<str>>>> {
         let Value::Text(text) = self.eval(text)? else { return Ok(None) };
-        Ok(match self.eval(phrases)? {
-            Value::Text(p) => Some(phrase::first_mentioned(&text, std::slice::from_ref(&p)).cloned()),
-            Value::TextSet(ps) => Some(phrase::first_mentioned(&text, &ps).cloned()),
-            _ => None,
+        let found = |phrases: &[Phrase]| phrase::first_mentioned(&text, phrases).map(|p| p.text.clone());
+        Ok(match phrases {
+            Phrases::Written(phrases) => Some(found(phrases)),
+            Phrases::Computed(e) => match self.eval(e)? {
+                Value::Text(p) => Some(found(&[Phrase::new(p)])),
+                Value::TextSet(ps) => Some(found(&ps.iter().cloned().map(Phrase::new).collect::<Vec<_>>())),
+                _ => None,
+            },
         })
     }
 
@@ -606,10 +610,15 @@ impl Env<'_> {
             | ExprKind::Shift(a, b, _)
             | ExprKind::Compare(_, a, b)
             | ExprKind::In(a, b, _)
-            | ExprKind::Contains(a, b)
-            | ExprKind::Mentions(a, b) => {
+            | ExprKind::Contains(a, b) => {
                 self.reads(a, out);
                 self.reads(b, out);
+            }
+            ExprKind::Mentions(a, phrases) => {
+                self.reads(a, out);
+                if let Phrases::Computed(b) = phrases {
+                    self.reads(b, out);
+                }
             }
             _ => {}
         }

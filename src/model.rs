@@ -222,8 +222,8 @@ pub enum ExprKind {
     In(Box<Expr>, Box<Expr>, bool),
     /// Text containment.
     Contains(Box<Expr>, Box<Expr>),
-    /// Phrase match ignoring punctuation and spaces; the right side is text or a text set.
-    Mentions(Box<Expr>, Box<Expr>),
+    /// Phrase match ignoring punctuation and spaces.
+    Mentions(Box<Expr>, Phrases),
     IsSet(Box<Expr>, bool),
     InWorkingHours(Box<Expr>, u16),
     InWindow(Box<Expr>, u16, u16),
@@ -234,6 +234,14 @@ pub enum ExprKind {
     Round(Box<Expr>, u32),
     Min(Vec<Expr>),
     Max(Vec<Expr>),
+}
+
+/// The phrases of `mentions`: prepared once when written out in the policy, else computed
+/// per ticket (a set of texts from a field).
+#[derive(Debug, Clone)]
+pub enum Phrases {
+    Written(Arc<[crate::phrase::Phrase]>),
+    Computed(Box<Expr>),
 }
 
 /// Arithmetic on numbers.

@@ -8,26 +8,38 @@ const WILDCARD_MAX: usize = 12;
 fn ignored(c: char) -> bool {
     c.is_whitespace()
         || c.is_ascii_punctuation()
+        // General punctuation (“ ” … —), CJK punctuation (、。「」), CJK compatibility forms,
+        // and the full-width forms of ASCII punctuation (，！？：).
         || matches!(c as u32,
-            0x2000..=0x206F   // general punctuation: “ ” ‘ ’ … —
-            | 0x3000..=0x303F // CJK symbols and punctuation: 、。「」
-            | 0xFE30..=0xFE4F // CJK compatibility forms
+            0x2000..=0x206F | 0x3000..=0x303F | 0xFE30..=0xFE4F
             | 0xFF01..=0xFF0F | 0xFF1A..=0xFF20 | 0xFF3B..=0xFF40 | 0xFF5B..=0xFF65)
-    // full-width ，！？：
 }
 
 fn normalize(text: &str) -> Vec<char> {
     text.chars().filter(|c| !ignored(*c)).collect()
 }
 
-/// The first of `phrases` that occurs in `text`, ignoring punctuation and spaces; `XX` in a
-/// phrase matches up to a dozen characters of anything. The text is normalised once.
-pub fn first_mentioned<'p, P: AsRef<str>>(text: &str, phrases: &'p [P]) -> Option<&'p P> {
+/// A phrase prepared for matching: split at `XX`, punctuation and spaces removed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Phrase {
+    /// The phrase as written.
+    pub text: std::sync::Arc<str>,
+    parts: Vec<Vec<char>>,
+}
+
+impl Phrase {
+    /// Prepare a phrase; `XX` in it matches up to a dozen characters of anything.
+    pub fn new(text: std::sync::Arc<str>) -> Phrase {
+        let parts = text.split("XX").map(normalize).collect();
+        Phrase { text, parts }
+    }
+}
+
+/// The first of `phrases` that occurs in `text`, ignoring punctuation and spaces. The text
+/// is normalised once.
+pub fn first_mentioned<'p>(text: &str, phrases: &'p [Phrase]) -> Option<&'p Phrase> {
     let text = normalize(text);
-    phrases.iter().find(|phrase| {
-        let parts: Vec<Vec<char>> = phrase.as_ref().split("XX").map(normalize).collect();
-        (0..=text.len()).any(|start| matches_from(&text[start..], &parts))
-    })
+    phrases.iter().find(|phrase| (0..=text.len()).any(|start| matches_from(&text[start..], &phrase.parts)))
 }
 
 /// Whether `parts` match at the very start of `text`, with a short gap between parts.
@@ -47,16 +59,17 @@ fn matches_from(text: &[char], parts: &[Vec<char>]) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::first_mentioned;
+    use super::{first_mentioned, Phrase};
 
     fn mentions(text: &str, phrase: &str) -> bool {
-        first_mentioned(text, &[phrase]).is_some()
+        first_mentioned(text, &[Phrase::new(phrase.into())]).is_some()
     }
 
     #[test]
     fn the_first_phrase_found_is_named() {
-        let phrases = ["请你不要投诉", "这是规定,我有什么办法"];
-        assert_eq!(first_mentioned("唉，这是规定，我有什么办法", &phrases), Some(&"这是规定,我有什么办法"));
+        let phrases = [Phrase::new("请你不要投诉".into()), Phrase::new("这是规定,我有什么办法".into())];
+        let found = first_mentioned("唉，这是规定，我有什么办法", &phrases).map(|p| &*p.text);
+        assert_eq!(found, Some("这是规定,我有什么办法"));
         assert_eq!(first_mentioned("您好，请问还有其它问题吗", &phrases), None);
     }
 

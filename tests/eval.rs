@@ -974,3 +974,23 @@ rule due
 yields!(hours_and_minutes_may_be_written_out, LONG_UNITS,
     {"id": "L1", "received_at": "2024-05-10T10:00:00+08:00"},
     "deadlines" => {"a": "2024-05-10T12:00:00+08:00", "b": "2024-05-10T11:30:00+08:00", "c": "2024-05-10T10:01:00+08:00"});
+
+const PHRASES_FROM_THE_TICKET: &str = r#"
+policy phrases_from_ticket
+  zone Asia/Shanghai
+ticket
+  id          text
+  transcript  text
+  banned      set of text
+actions qa_review
+rule banned_phrase [EC-8]
+  when transcript mentions banned
+  action qa_review
+"#;
+
+yields!(phrases_may_come_from_the_ticket, PHRASES_FROM_THE_TICKET,
+    {"id": "P1", "transcript": "这是规定，我有什么办法。", "banned": ["你到XX部门问问吧", "这是规定,我有什么办法"]},
+    "actions" => ["qa_review"]);
+yields!(phrases_from_the_ticket_that_are_absent_do_not_fire, PHRASES_FROM_THE_TICKET,
+    {"id": "P2", "transcript": "您好，请问还有其它问题吗", "banned": ["你到XX部门问问吧"]},
+    "actions" => []);

@@ -12,6 +12,7 @@ use rust_decimal::Decimal;
 use super::{list, Checker};
 use crate::diagnostic::{did_you_mean, Diagnostic};
 use crate::model::*;
+use crate::phrase::Phrase;
 use crate::source::Span;
 use crate::syntax::ast::{self, BinaryOp, CompareOp, DurationUnit, SetElement};
 use crate::value::Value;
@@ -170,7 +171,13 @@ impl Checker {
                     );
                     return None;
                 }
-                typed(ExprKind::Mentions(Box::new(t), Box::new(x_checked)), span, Type::Bool)
+                let written = |texts: &[Arc<str>]| Phrases::Written(texts.iter().cloned().map(Phrase::new).collect());
+                let phrases = match &x_checked.kind {
+                    ExprKind::Const(Value::Text(p)) => written(std::slice::from_ref(p)),
+                    ExprKind::Const(Value::TextSet(ps)) => written(ps),
+                    _ => Phrases::Computed(Box::new(x_checked)),
+                };
+                typed(ExprKind::Mentions(Box::new(t), phrases), span, Type::Bool)
             }
             ast::ExprKind::IsSet(x, set) => {
                 let (x, _) = self.expr(x, None)?;
