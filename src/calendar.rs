@@ -7,10 +7,9 @@
 //! away the answer is.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::sync::Arc;
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, TimeZone, Timelike, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
 /// A period of a day in minutes since midnight, half-open; crosses midnight when
@@ -28,6 +27,8 @@ pub struct CalendarSpec {
     pub zone: Tz,
     /// The first and last year it is valid for, inclusive.
     pub valid: (i32, i32),
+    /// Where those years are written (in the calendar it extends, when it sets none).
+    pub valid_at: crate::source::Span,
     /// Working periods per weekday, Monday first.
     pub weekly: [Vec<Minutes>; 7],
     /// Hours of a make-up working day that gives none of its own; Monday's when `None`.
@@ -88,19 +89,91 @@ impl CalendarSpec {
     }
 }
 
-/// An instant the calendar cannot answer for: it lies outside the years the calendar
+/// A question the calendar cannot answer: it needs a date outside the years the calendar
 /// declares, and guessing would silently give wrong deadlines.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{date} is outside calendar `{calendar}`, which is valid for {first} to {last}")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutsideCalendar {
     /// The calendar.
     pub calendar: Arc<str>,
-    /// The date it was asked about.
+    /// The date that was needed: the instant's own date when that lies outside, else the
+    /// first date past the calendar's years that the reckoning had to reach.
     pub date: NaiveDate,
     /// First valid date.
     pub first: NaiveDate,
     /// Last valid date.
     pub last: NaiveDate,
+    /// Where the calendar's years are set, `file:line:column`: the file to extend.
+    pub years_set_in: Arc<str>,
+    /// How much of a duration lies beyond the calendar's years, when counting ran off an end.
+    pub shortfall: Option<Shortfall>,
+}
+
+/// The part of a duration a calendar could not count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shortfall {
+    /// How much was left to count past the calendar's years.
+    pub missing: i64,
+    /// Of how much in all.
+    pub of: i64,
+    /// What was counted.
+    pub unit: CountedUnit,
+}
+
+/// What a calendar counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CountedUnit {
+    /// Working days.
+    WorkingDays,
+    /// Seconds of working time.
+    WorkingSeconds,
+}
+
+impl std::fmt::Display for OutsideCalendar {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let beyond =
+            if self.date < self.first { ("before", self.first, "first") } else { ("after", self.last, "last") };
+        match self.shortfall {
+            Some(Shortfall { missing, of, unit }) => {
+                let what = match unit {
+                    CountedUnit::WorkingDays => format!("{missing} of {of} working day{}", plural(of)),
+                    CountedUnit::WorkingSeconds => {
+                        format!("{} of {} of working time", clock_words(missing), clock_words(of))
+                    }
+                };
+                let verb = if missing == 1 && unit == CountedUnit::WorkingDays { "falls" } else { "fall" };
+                write!(
+                    f,
+                    "{what} {verb} {} {}, the {} date calendar `{}` knows",
+                    beyond.0, beyond.1, beyond.2, self.calendar
+                )?;
+            }
+            None => write!(
+                f,
+                "{} is outside calendar `{}`, which is valid for {} to {}",
+                self.date, self.calendar, self.first, self.last
+            )?,
+        }
+        write!(f, "; its years are set at {}", self.years_set_in)
+    }
+}
+
+impl std::error::Error for OutsideCalendar {}
+
+fn plural(n: i64) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// Seconds in words: `4 h`, `30 min`, `90 s`.
+pub(crate) fn clock_words(seconds: i64) -> String {
+    match (seconds % 3600, seconds % 60) {
+        (0, _) => format!("{} h", seconds / 3600),
+        (_, 0) => format!("{} min", seconds / 60),
+        _ => format!("{seconds} s"),
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -125,6 +198,7 @@ struct Day {
 #[derive(Debug, Clone)]
 pub struct WorkingCalendar {
     name: Arc<str>,
+    years_set_in: Arc<str>,
     zone: Tz,
     first: NaiveDate,
     last: NaiveDate,
@@ -138,8 +212,9 @@ pub struct WorkingCalendar {
 }
 
 impl WorkingCalendar {
-    /// Precompute every working interval of every valid date.
-    pub fn compile(spec: &CalendarSpec) -> WorkingCalendar {
+    /// Precompute every working interval of every valid date. `years_set_in` says where the
+    /// calendar's years are written, for errors about dates outside them.
+    pub fn compile(spec: &CalendarSpec, years_set_in: Arc<str>) -> WorkingCalendar {
         let first = NaiveDate::from_ymd_opt(spec.valid.0, 1, 1).expect("valid year");
         let last = NaiveDate::from_ymd_opt(spec.valid.1, 12, 31).expect("valid year");
         let mut intervals: Vec<Interval> = Vec::new();
@@ -175,6 +250,7 @@ impl WorkingCalendar {
         }
         WorkingCalendar {
             name: spec.name.clone(),
+            years_set_in,
             zone: spec.zone,
             first,
             last,
@@ -186,18 +262,27 @@ impl WorkingCalendar {
         }
     }
 
-    /// The calendar's name.
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
     /// The calendar's zone.
     pub fn zone(&self) -> Tz {
         self.zone
     }
 
     fn outside(&self, date: NaiveDate) -> OutsideCalendar {
-        OutsideCalendar { calendar: self.name.clone(), date, first: self.first, last: self.last }
+        OutsideCalendar {
+            calendar: self.name.clone(),
+            date,
+            first: self.first,
+            last: self.last,
+            years_set_in: self.years_set_in.clone(),
+            shortfall: None,
+        }
+    }
+
+    /// Counting ran off the calendar's last (or, going back, first) date with `missing` of
+    /// `of` still to count.
+    fn ran_out(&self, backwards: bool, missing: i64, of: i64, unit: CountedUnit) -> OutsideCalendar {
+        let date = if backwards { self.first.pred_opt() } else { self.last.succ_opt() };
+        OutsideCalendar { shortfall: Some(Shortfall { missing, of, unit }), ..self.outside(date.unwrap_or(self.last)) }
     }
 
     fn local_date(&self, t: DateTime<Utc>) -> NaiveDate {
@@ -239,13 +324,12 @@ impl WorkingCalendar {
 
     /// `t` plus (or minus, when `seconds` is negative) working time. A deadline that falls
     /// on the boundary of two periods is the end of the earlier one when adding and the
-    /// start of the later one when subtracting. Queries answer with the instant only; the
-    /// `explain_*` methods put it into words when a trace needs them.
+    /// start of the later one when subtracting.
     pub fn add_working_time(&self, t: DateTime<Utc>, seconds: i64) -> Result<DateTime<Utc>, OutsideCalendar> {
         self.check(t)?;
         let target = self.position(t.timestamp()) + seconds;
         if target < 0 {
-            return Err(self.outside(self.first.pred_opt().unwrap_or(self.first)));
+            return Err(self.ran_out(true, -target, seconds.saturating_abs(), CountedUnit::WorkingSeconds));
         }
         // The first interval whose end lies at (adding) or after (subtracting) the target.
         let j = self.first_interval(|j| {
@@ -257,7 +341,8 @@ impl WorkingCalendar {
             }
         });
         let Some(iv) = self.intervals.get(j) else {
-            return Err(self.outside(self.last.succ_opt().unwrap_or(self.last)));
+            let total = self.before.last().map_or(0, |b| b + self.len(self.intervals.len() - 1));
+            return Err(self.ran_out(false, target - total, seconds.saturating_abs(), CountedUnit::WorkingSeconds));
         };
         Ok(DateTime::from_timestamp(iv.start + (target - self.before[j]), 0).expect("in range"))
     }
@@ -290,7 +375,10 @@ impl WorkingCalendar {
         let last = usize::try_from(n - 1).ok().map(|n| first + n).filter(|&k| k < self.working_days.len());
         match last {
             Some(last) => Ok(&self.working_days[first..=last]),
-            None => Err(self.outside(self.last.succ_opt().unwrap_or(self.last))),
+            None => {
+                let counted = self.working_days.len().saturating_sub(first) as i64;
+                Err(self.ran_out(false, n - counted, n, CountedUnit::WorkingDays))
+            }
         }
     }
 
@@ -306,7 +394,7 @@ impl WorkingCalendar {
         let d = self.check(t)?;
         let before = self.days[d].working_before as i64;
         if before < n {
-            return Err(self.outside(self.first.pred_opt().unwrap_or(self.first)));
+            return Err(self.ran_out(true, n - before, n, CountedUnit::WorkingDays));
         }
         let target = &self.days[self.working_days[(before - n) as usize] as usize];
         Ok(DateTime::from_timestamp(self.intervals[target.first as usize].start, 0).expect("in range"))
@@ -322,7 +410,7 @@ impl WorkingCalendar {
         let k = day.working_before as usize + usize::from(day.count > 0);
         match self.working_days.get(k) {
             Some(&next) => Ok((&self.days[next as usize], false)),
-            None => Err(self.outside(self.last.succ_opt().unwrap_or(self.last))),
+            None => Err(self.ran_out(false, 1, 1, CountedUnit::WorkingDays)),
         }
     }
 
@@ -332,24 +420,9 @@ impl WorkingCalendar {
         Ok(self.close_of(self.same_day_target(t)?.0))
     }
 
-    /// How [`add_working_time`](Self::add_working_time) went from `from` to `to`: the
-    /// working periods counted.
-    pub fn explain_working_time(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> String {
-        self.describe_periods(from.timestamp().min(to.timestamp()), from.timestamp().max(to.timestamp()))
-    }
-
-    /// How [`add_working_days`](Self::add_working_days) counted `n` days after `t`.
-    pub fn explain_working_days(&self, t: DateTime<Utc>, n: i64) -> Result<String, OutsideCalendar> {
-        let counted = self.working_days_after(t, n)?;
-        Ok(format!("counted {}; due at close of business", self.describe_days(counted)))
-    }
-
-    /// Which day [`same_day`](Self::same_day) closed.
-    pub fn explain_same_day(&self, t: DateTime<Utc>) -> Result<String, OutsideCalendar> {
-        Ok(match self.same_day_target(t)? {
-            (day, true) => format!("close of business on {}", day.date),
-            (day, false) => format!("close of business on the next working day, {}", day.date),
-        })
+    /// The day [`same_day`](Self::same_day) closes, and whether it is `t`'s own day.
+    pub fn same_day_date(&self, t: DateTime<Utc>) -> Result<(NaiveDate, bool), OutsideCalendar> {
+        self.same_day_target(t).map(|(day, own)| (day.date, own))
     }
 
     fn close_of(&self, day: &Day) -> DateTime<Utc> {
@@ -357,50 +430,33 @@ impl WorkingCalendar {
         DateTime::from_timestamp(end, 0).expect("in range")
     }
 
-    fn describe_days(&self, indices: &[u32]) -> String {
-        const SHOWN: usize = 10;
-        let mut out = String::new();
-        for (n, &i) in indices.iter().enumerate() {
-            if n == SHOWN {
-                let _ = write!(out, " and {} more", indices.len() - SHOWN);
-                break;
-            }
-            let day = &self.days[i as usize];
-            if n > 0 {
-                out.push_str(", ");
-            }
-            let _ = write!(out, "{}", day.date);
-            if let DayKind::Makeup(label) | DayKind::Special(label) = &day.kind {
-                let _ = write!(out, " ({label})");
-            }
-        }
-        out
+    /// The dates after the day of `from` through the day of `to`, each with why it has the
+    /// hours it has and whether it is a working day: what a count of working days passed over.
+    pub fn days_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> impl Iterator<Item = (NaiveDate, &DayKind, bool)> + '_ {
+        let index = |t: DateTime<Utc>| self.check(t).ok();
+        let range = match (index(from), index(to)) {
+            (Some(a), Some(b)) if a < b => &self.days[a + 1..=b],
+            _ => &[],
+        };
+        range.iter().map(|d| (d.date, &d.kind, d.count > 0))
     }
 
-    /// The working periods between two instants, in words: the first few, then a count, so
-    /// describing a deadline a year away costs what describing one an hour away does.
-    fn describe_periods(&self, from: i64, to: i64) -> String {
-        const SHOWN: usize = 6;
-        let first = self.intervals.partition_point(|iv| iv.end <= from);
-        let end = self.intervals.partition_point(|iv| iv.start < to);
-        if first >= end {
-            return "counted no working time".into();
-        }
-        let mut out = String::from("counted ");
-        for (n, iv) in self.intervals[first..end].iter().take(SHOWN).enumerate() {
-            let s = DateTime::from_timestamp(iv.start.max(from), 0).expect("in range").with_timezone(&self.zone);
-            let e = DateTime::from_timestamp(iv.end.min(to), 0).expect("in range").with_timezone(&self.zone);
-            if n > 0 {
-                out.push_str(", ");
-            }
-            // Written field by field: chrono's format strings are parsed on every call.
-            let _ =
-                write!(out, "{} {:02}:{:02}-{:02}:{:02}", s.date_naive(), s.hour(), s.minute(), e.hour(), e.minute());
-        }
-        if end - first > SHOWN {
-            let _ = write!(out, " and {} more periods", end - first - SHOWN);
-        }
-        out
+    /// The working periods between two instants, clipped to them.
+    pub fn periods_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> impl Iterator<Item = (DateTime<Utc>, DateTime<Utc>)> + '_ {
+        let (a, b) = (from.timestamp().min(to.timestamp()), from.timestamp().max(to.timestamp()));
+        let first = self.intervals.partition_point(|iv| iv.end <= a);
+        let end = self.intervals.partition_point(|iv| iv.start < b).max(first);
+        self.intervals[first..end].iter().filter_map(move |iv| {
+            Some((DateTime::from_timestamp(iv.start.max(a), 0)?, DateTime::from_timestamp(iv.end.min(b), 0)?))
+        })
     }
 
     /// The periods of a named window on `date`, as instants.
@@ -493,7 +549,7 @@ mod tests {
         let file = crate::syntax::parse(src, 0).expect("the test calendar parses");
         let checked = crate::check::check(&[file], 0);
         let model = checked.model.unwrap_or_else(|| panic!("the test calendar checks: {:?}", checked.diagnostics));
-        WorkingCalendar::compile(model.calendars.last().expect("a calendar is declared"))
+        WorkingCalendar::compile(model.calendars.last().expect("a calendar is declared"), "test.triage:1:1".into())
     }
 
     fn cn_mainland() -> WorkingCalendar {

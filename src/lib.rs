@@ -5,6 +5,7 @@
 //!
 #![doc = include_str!("../ARCHITECTURE.md")]
 
+mod batch;
 mod calendar;
 mod check;
 mod compile;
@@ -13,6 +14,7 @@ mod diagnostic;
 mod eval;
 mod explain;
 mod model;
+mod operator;
 mod phrase;
 mod policy;
 mod source;
@@ -21,11 +23,13 @@ mod testing;
 mod ticket;
 mod value;
 
-pub use calendar::OutsideCalendar;
-pub use decision::{DeadlineNote, Decision, Instant, NamedMap, TraceEntry};
+pub use batch::{decide_lines, BatchOptions, BatchSummary, LineReport};
+pub use calendar::{CountedUnit, OutsideCalendar, Shortfall};
+pub use decision::{Applied, Computed, Decision, Instant, TraceEntry};
 pub use diagnostic::{Diagnostic, DiagnosticReport, Diagnostics, Label, Severity};
-pub use eval::CalendarError;
+pub use eval::error::{Computing, EvaluationError, EvaluationErrorKind};
+pub use eval::trace::TraceLevel;
 pub use explain::explain;
 pub use policy::{check_file, policy_of, EvalError, Policy};
 pub use testing::{Failure, TestOutcome, TestReport};
-pub use ticket::{FieldProblem, TicketError};
+pub use ticket::{FieldProblem, FieldProblemKind, PreparedTicket, TicketError};

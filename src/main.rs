@@ -4,15 +4,38 @@ use std::io::{self, BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 use miette::{GraphicalReportHandler, GraphicalTheme};
-use triage::{check_file, policy_of, Diagnostic, Policy, Severity};
+use triage::{
+    check_file, decide_lines, policy_of, BatchOptions, BatchSummary, Diagnostic, Policy, Severity, TraceLevel,
+};
 
 #[derive(Parser)]
 #[command(name = "triage", version, about = "Check complaint-handling policies and decide tickets with them")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
+}
+
+/// How much trace a decision carries.
+#[derive(Clone, Copy, ValueEnum)]
+enum Trace {
+    /// The outcome only
+    None,
+    /// The rules that fired, their clauses and what they did
+    Rules,
+    /// Also the facts behind each rule and how each deadline was reckoned
+    Full,
+}
+
+impl Trace {
+    fn level(self) -> TraceLevel {
+        match self {
+            Trace::None => TraceLevel::None,
+            Trace::Rules => TraceLevel::Rules,
+            Trace::Full => TraceLevel::Full,
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -34,7 +57,9 @@ enum Command {
     /// A `.json` file holds one ticket, a `.jsonl` file one per line; with no files, reads
     /// JSON Lines from standard input. A ticket that cannot be decided is reported on
     /// standard error with its file or line and id, the others are still decided, and the
-    /// exit code is 1.
+    /// exit code is 1. A deadline the policy's calendars cannot reckon (a date past the
+    /// years they know) is left out of its decision and listed in its `problems`; it is
+    /// reported on standard error too, and the exit code is 1.
     Eval {
         /// The policy file
         policy: PathBuf,
@@ -44,6 +69,14 @@ enum Command {
         /// Indent the JSON for people
         #[arg(long)]
         pretty: bool,
+        /// How much of the trace each decision carries: `rules` lists the rules that fired,
+        /// their clauses and what they did; `full` adds the facts that made them fire and how
+        /// each deadline was reckoned
+        #[arg(long, value_enum, default_value_t = Trace::Rules)]
+        trace: Trace,
+        /// Decide on this many threads (output stays in input order)
+        #[arg(long, short, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
+        jobs: u16,
     },
     /// Run the tests written in policies
     ///
@@ -70,7 +103,10 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Check { paths, json } => check(&paths, json),
-        Command::Eval { policy, tickets, pretty } => eval(&policy, &tickets, pretty),
+        Command::Eval { policy, tickets, pretty, trace, jobs } => {
+            let options = BatchOptions { trace: trace.level(), pretty, jobs: usize::from(jobs) };
+            eval(&policy, &tickets, options)
+        }
         Command::Test { paths, coverage } => test(&paths, coverage),
         Command::Explain { policy, ticket } => explain(&policy, &ticket),
     }
@@ -173,53 +209,44 @@ fn load(path: &Path) -> Option<Policy> {
     }
 }
 
-/// Counts of a batch, so that every input is accounted for.
+/// What `eval` did with its inputs, so that every ticket is accounted for.
 #[derive(Default)]
 struct Tally {
-    decided: usize,
-    failed: usize,
+    tickets: BatchSummary,
+    unreadable: usize,
 }
 
 impl Tally {
-    /// Decide one ticket's JSON text; errors go to standard error, prefixed by `place`.
-    fn decide(&mut self, policy: &Policy, place: &str, json: &str, out: &mut impl Write, pretty: bool) {
-        let ticket = match serde_json::from_str::<serde_json::Value>(json) {
-            Ok(ticket) => ticket,
-            Err(e) => return self.fail(format!("{place}: not valid JSON: {e}")),
+    /// Decide JSON Lines from one input; `place` prefixes what is told about its lines, and
+    /// the line is named unless the input is one ticket (`line` is false).
+    fn decide(
+        &mut self,
+        policy: &Policy,
+        place: &str,
+        line: bool,
+        input: impl BufRead,
+        out: &mut impl Write,
+        options: BatchOptions,
+    ) {
+        let report = |r: &triage::LineReport| match line {
+            true => eprintln!("{place}line {}: {}", r.line, r.message),
+            false => eprintln!("{place}{}", r.message),
         };
-        match policy.evaluate(&ticket) {
-            Ok(decision) => {
-                let text =
-                    if pretty { serde_json::to_string_pretty(&decision) } else { serde_json::to_string(&decision) };
-                match writeln!(out, "{}", text.expect("decisions serialise")) {
-                    Ok(()) => self.decided += 1,
-                    Err(e) => self.fail(format!("{place}: cannot write the decision: {e}")),
-                }
-            }
-            Err(e) => self.fail(format!("{place}: {e}")),
+        match decide_lines(policy, input, out, options, report) {
+            Ok(summary) => self.tickets += summary,
+            Err(e) => self.unreadable(format!("{place} cannot decide: {e}")),
         }
     }
 
-    /// Decide JSON Lines, one ticket a line; blank lines are skipped, every other line is
-    /// decided or reported as `{prefix}line N`.
-    fn decide_lines(&mut self, policy: &Policy, prefix: &str, input: impl BufRead, out: &mut impl Write, pretty: bool) {
-        for (n, line) in input.lines().enumerate() {
-            let place = format!("{prefix}line {}", n + 1);
-            match line {
-                Ok(line) if line.trim().is_empty() => {}
-                Ok(line) => self.decide(policy, &place, &line, out, pretty),
-                Err(e) => self.fail(format!("{place}: cannot read: {e}")),
-            }
-        }
-    }
-
-    fn fail(&mut self, message: String) {
-        self.failed += 1;
+    fn unreadable(&mut self, message: String) {
         eprintln!("{message}");
+        self.unreadable += 1;
     }
 }
 
-fn eval(policy: &Path, tickets: &[PathBuf], pretty: bool) -> ExitCode {
+/// Decide every ticket file (or standard input); when any ticket failed or has problems,
+/// say how many of each on standard error and exit 1.
+fn eval(policy: &Path, tickets: &[PathBuf], options: BatchOptions) -> ExitCode {
     let Some(policy) = load(policy) else {
         return ExitCode::from(2);
     };
@@ -227,32 +254,49 @@ fn eval(policy: &Path, tickets: &[PathBuf], pretty: bool) -> ExitCode {
     let mut out = io::BufWriter::new(stdout.lock());
     let mut tally = Tally::default();
     if tickets.is_empty() {
-        tally.decide_lines(&policy, "", io::stdin().lock(), &mut out, pretty);
-    } else {
-        for path in tickets {
-            let place = path.display().to_string();
-            let lines = path.extension().is_some_and(|x| x == "jsonl");
+        tally.decide(&policy, "", true, io::stdin().lock(), &mut out, options);
+    }
+    for path in tickets {
+        let place = path.display();
+        if path.extension().is_some_and(|x| x == "jsonl") {
             match std::fs::File::open(path) {
-                Ok(file) if lines => {
-                    tally.decide_lines(&policy, &format!("{place}:"), io::BufReader::new(file), &mut out, pretty)
+                Ok(file) => {
+                    tally.decide(&policy, &format!("{place}:"), true, io::BufReader::new(file), &mut out, options)
                 }
-                Ok(_) => match std::fs::read_to_string(path) {
-                    Ok(text) => tally.decide(&policy, &place, &text, &mut out, pretty),
-                    Err(e) => tally.fail(format!("{place}: cannot read: {e}")),
-                },
-                Err(e) => tally.fail(format!("{place}: cannot read: {e}")),
+                Err(e) => tally.unreadable(format!("{place}: cannot read: {e}")),
             }
+            continue;
+        }
+        // A `.json` file holds one ticket, which may span lines: it is decided as one line.
+        match std::fs::read_to_string(path) {
+            Ok(text) if text.trim().is_empty() => tally.unreadable(format!("{place}: holds no ticket")),
+            Ok(text) => {
+                let one_line: String = text.lines().map(str::trim).collect::<Vec<_>>().join(" ");
+                tally.decide(&policy, &format!("{place}: "), false, one_line.as_bytes(), &mut out, options)
+            }
+            Err(e) => tally.unreadable(format!("{place}: cannot read: {e}")),
         }
     }
     if let Err(e) = out.flush() {
-        tally.fail(format!("cannot write decisions: {e}"));
+        tally.unreadable(format!("cannot write decisions: {e}"));
     }
-    if tally.failed > 0 {
-        eprintln!("decided {} of {} tickets; {} failed", tally.decided, tally.decided + tally.failed, tally.failed);
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
+    let t = tally.tickets;
+    if t.failed + t.with_problems + tally.unreadable == 0 {
+        return ExitCode::SUCCESS;
     }
+    let mut parts =
+        vec![format!("decided {} of {} tickets", t.decided + t.with_problems, t.decided + t.with_problems + t.failed)];
+    if t.with_problems > 0 {
+        parts.push(format!("{} with problems", t.with_problems));
+    }
+    if t.failed > 0 {
+        parts.push(format!("{} failed", t.failed));
+    }
+    if tally.unreadable > 0 {
+        parts.push(format!("{} input{} unreadable", tally.unreadable, plural(tally.unreadable)));
+    }
+    eprintln!("{}", parts.join("; "));
+    ExitCode::FAILURE
 }
 
 fn test(paths: &[PathBuf], coverage: bool) -> ExitCode {
@@ -320,10 +364,15 @@ fn explain(policy_path: &Path, ticket_path: &Path) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match policy.evaluate(&ticket) {
-        Ok(decision) => {
+    match policy.prepare(&ticket) {
+        Ok(ticket) => {
+            let decision = policy.decide(&ticket, TraceLevel::Full);
             print!("{}", triage::explain(&policy, &decision));
-            ExitCode::SUCCESS
+            if decision.problems().is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
         }
         Err(e) => {
             eprintln!("{}: {e}", ticket_path.display());

@@ -11,10 +11,11 @@ use crate::check::check;
 use crate::compile::{compile, Program};
 use crate::decision::Decision;
 use crate::diagnostic::{Diagnostic, Diagnostics, Severity};
-use crate::eval::{evaluate, CalendarError};
+use crate::eval::evaluate;
+use crate::eval::trace::TraceLevel;
 use crate::source::{FileId, Source};
 use crate::syntax::{ast, parse};
-use crate::ticket::{load, TicketError};
+use crate::ticket::{self, PreparedTicket, TicketError};
 
 /// A checked, compiled policy. Cheap to clone and safe to share between threads.
 #[derive(Debug, Clone)]
@@ -28,17 +29,12 @@ pub struct Policy {
 /// Why a ticket could not be decided.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EvalError {
-    /// The ticket does not match the policy's schema.
+    /// The ticket does not match the policy's schema, or is not JSON.
     #[error(transparent)]
     Ticket(#[from] TicketError),
-    /// A deadline needs a date outside a calendar's validity.
-    #[error(transparent)]
-    Calendar(#[from] CalendarError),
     /// A typed ticket could not be turned into JSON.
-    #[error("{ticket}: cannot read the ticket: {message}")]
+    #[error("cannot read the ticket: {message}")]
     Serialize {
-        /// What the ticket was called, if known.
-        ticket: String,
         /// serde's message.
         message: String,
     },
@@ -49,7 +45,6 @@ impl EvalError {
     pub fn ticket(&self) -> Option<&str> {
         match self {
             EvalError::Ticket(t) => t.ticket.as_deref(),
-            EvalError::Calendar(c) => Some(&c.ticket),
             EvalError::Serialize { .. } => None,
         }
     }
@@ -95,17 +90,61 @@ impl Policy {
         &self.warnings
     }
 
-    /// Decide a ticket given as JSON.
-    pub fn evaluate(&self, ticket: &serde_json::Value) -> Result<Decision, EvalError> {
-        let slots = load(&self.program.model, ticket)?;
-        Ok(evaluate(&self.program, &slots)?)
+    /// Decide a ticket given as a JSON tree, with the trace of the rules that fired.
+    pub fn evaluate(&self, ticket: &serde_json::Value) -> Result<Decision<'_>, EvalError> {
+        Ok(self.decide(&self.prepare(ticket)?, TraceLevel::Rules))
+    }
+
+    /// Decide a ticket given as JSON text, read straight into the policy's fields.
+    pub fn evaluate_str(&self, ticket: &str) -> Result<Decision<'_>, EvalError> {
+        Ok(self.decide(&self.prepare_str(ticket)?, TraceLevel::Rules))
     }
 
     /// Decide a ticket of any type that serialises to the ticket JSON.
-    pub fn evaluate_typed<T: Serialize>(&self, ticket: &T) -> Result<Decision, EvalError> {
-        let json = serde_json::to_value(ticket)
-            .map_err(|e| EvalError::Serialize { ticket: "ticket".into(), message: e.to_string() })?;
-        self.evaluate(&json)
+    pub fn evaluate_typed<T: Serialize>(&self, ticket: &T) -> Result<Decision<'_>, EvalError> {
+        let json = serde_json::to_string(ticket).map_err(|e| EvalError::Serialize { message: e.to_string() })?;
+        self.evaluate_str(&json)
+    }
+
+    /// Read and validate a ticket given as a JSON tree, to decide it once or many times.
+    pub fn prepare(&self, ticket: &serde_json::Value) -> Result<PreparedTicket, TicketError> {
+        let mut prepared = PreparedTicket::new();
+        ticket::from_json(&self.program.model, ticket, &mut prepared)?;
+        Ok(prepared)
+    }
+
+    /// Read and validate a ticket given as JSON text. Only the fields the policy declares
+    /// are read; everything else is skipped without being built.
+    pub fn prepare_str(&self, ticket: &str) -> Result<PreparedTicket, TicketError> {
+        let mut prepared = PreparedTicket::new();
+        self.read_into(ticket, &mut prepared)?;
+        Ok(prepared)
+    }
+
+    /// Read JSON text into a prepared ticket, reusing its buffers: reading many tickets one
+    /// after another allocates only what their texts need.
+    pub fn read_into(&self, ticket: &str, out: &mut PreparedTicket) -> Result<(), TicketError> {
+        ticket::read(&self.program.model, &self.program.schema, ticket, out)
+    }
+
+    /// Decide a prepared ticket.
+    pub fn decide(&self, ticket: &PreparedTicket, trace: TraceLevel) -> Decision<'_> {
+        let mut decision = self.decision(trace);
+        self.decide_into(ticket, &mut decision);
+        decision
+    }
+
+    /// An empty decision to decide into, again and again, with [`decide_into`](Self::decide_into).
+    pub fn decision(&self, trace: TraceLevel) -> Decision<'_> {
+        Decision::new(&self.program, trace)
+    }
+
+    /// Decide a prepared ticket into a decision made by [`decision`](Self::decision), reusing
+    /// its buffers: after the first few tickets, deciding allocates nothing but what the
+    /// decision must hold (a text value, a problem).
+    pub fn decide_into<'p>(&'p self, ticket: &PreparedTicket, out: &mut Decision<'p>) {
+        out.program = &self.program;
+        evaluate(&self.program, &ticket.slots, out);
     }
 
     pub(crate) fn program(&self) -> &Program {
@@ -238,7 +277,10 @@ impl Loader {
             diagnostics.into_iter().partition(|d| d.severity() == Severity::Error);
         match model {
             Some(model) if errors.is_empty() && !model.name.is_empty() => Ok(Policy {
-                program: Arc::new(compile(model)),
+                program: Arc::new(compile(model, |span| match self.sources.get(usize::from(span.file)) {
+                    Some(source) => source.location(span.start),
+                    None => "<policy>".into(),
+                })),
                 warnings: warnings.into(),
                 sources: self.sources.into(),
                 origin: None,

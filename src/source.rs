@@ -92,6 +92,12 @@ impl Source {
         (line, column)
     }
 
+    /// `name:line:column` of a byte offset, as a user types it to open the file there.
+    pub fn location(&self, offset: u32) -> String {
+        let (line, column) = self.line_column(offset);
+        format!("{}:{line}:{column}", self.name)
+    }
+
     pub(crate) fn miette(&self) -> &NamedSource<Arc<str>> {
         &self.named
     }

@@ -5,12 +5,13 @@ use std::sync::Arc;
 
 use rust_decimal::Decimal;
 
-use crate::decision::Decision;
-use crate::eval::evaluate;
-use crate::model::{ExpectKind, Model, TestDef, Type};
+use crate::decision::{Computed, Decision, Instant};
+use crate::eval::error::Owner;
+use crate::eval::trace::TraceLevel;
+use crate::model::{ExpectKind, Id, Model, TestDef, Type};
 use crate::policy::Policy;
-use crate::source::{Source, Span};
-use crate::ticket::load;
+use crate::source::Span;
+use crate::ticket::PreparedTicket;
 use crate::value::Value;
 
 /// One expectation that did not hold.
@@ -71,7 +72,8 @@ impl Policy {
     /// Run the tests written in the policy file.
     pub fn run_tests(&self) -> TestReport {
         let model = &self.program().model;
-        let mut fired = std::collections::HashSet::new();
+        let mut fired_rules = vec![false; model.rules.len()];
+        let mut fired_exemptions = vec![false; model.exemptions.len()];
         let outcomes = model
             .tests
             .iter()
@@ -84,9 +86,15 @@ impl Policy {
                     failures: Vec::new(),
                     error: None,
                 };
-                match self.decide(test) {
-                    Ok(decision) => {
-                        fired.extend(decision.trace.iter().map(|t| t.rule.clone()));
+                match self.scenario(test) {
+                    Ok(ticket) => {
+                        let decision = self.decide(&ticket, TraceLevel::Rules);
+                        for entry in decision.trace() {
+                            match entry.owner() {
+                                Owner::Rule(r) => fired_rules[r.index()] = true,
+                                Owner::Exemption(e) => fired_exemptions[e.index()] = true,
+                            }
+                        }
                         outcome.failures = test
                             .expect
                             .iter()
@@ -98,56 +106,57 @@ impl Policy {
                                 })
                             })
                             .collect();
+                        if !decision.problems().is_empty() {
+                            let problems: Vec<String> = decision.problems().iter().map(ToString::to_string).collect();
+                            outcome.error = Some(format!("not everything could be decided: {}", problems.join("; ")));
+                        }
                     }
                     Err(e) => outcome.error = Some(e),
                 }
                 outcome
             })
             .collect();
-        let uncovered = model
-            .rules
-            .iter()
-            .map(|r| (&r.name, &r.clause, r.span))
-            .chain(model.exemptions.iter().map(|e| (&e.name, &e.clause, e.span)))
-            .filter(|(name, ..)| !fired.contains(*name))
-            .map(|(name, clause, span)| (name.to_string(), clause.as_deref().map(str::to_string), self.location(span)))
+        let rules = model.rules.iter().zip(&fired_rules).map(|(r, fired)| (&r.name, &r.clauses, r.span, *fired));
+        let exemptions =
+            model.exemptions.iter().zip(&fired_exemptions).map(|(e, fired)| (&e.name, &e.clauses, e.span, *fired));
+        let uncovered = rules
+            .chain(exemptions)
+            .filter(|(.., fired)| !fired)
+            .map(|(name, clauses, span, _)| {
+                let clauses = (!clauses.is_empty()).then(|| clauses.join(", "));
+                (name.to_string(), clauses, self.location(span))
+            })
             .collect();
         TestReport { outcomes, uncovered }
     }
 
     fn location(&self, span: Span) -> String {
         match self.sources().get(span.file as usize) {
-            Some(source) => location(source, span),
+            Some(source) => source.location(span.start),
             None => String::from("<policy>"),
         }
     }
 
     /// The scenario's ticket: the base ticket or each field's empty value, then the givens.
-    fn decide(&self, test: &TestDef) -> Result<Decision, String> {
-        let program = self.program();
-        let model = &program.model;
-        let mut slots = match &test.base {
+    fn scenario(&self, test: &TestDef) -> Result<PreparedTicket, String> {
+        let model = &self.program().model;
+        let mut ticket = match &test.base {
             Some(path) => {
                 let dir = self.origin().and_then(Path::parent).unwrap_or(Path::new("."));
                 let file = dir.join(path);
                 let text =
                     std::fs::read_to_string(&file).map_err(|e| format!("cannot read `{}`: {e}", file.display()))?;
-                let json: serde_json::Value =
-                    serde_json::from_str(&text).map_err(|e| format!("`{}` is not valid JSON: {e}", file.display()))?;
-                load(model, &json).map_err(|e| e.to_string())?
+                self.prepare_str(&text).map_err(|e| format!("`{}`: {e}", file.display()))?
             }
-            None => empty_ticket(model, &test.name),
+            None => PreparedTicket::from_slots(empty_ticket(model, &test.name)),
         };
-        for (slot, value) in &test.given {
-            slots[*slot] = value.clone();
+        for (field, value) in &test.given {
+            if let Some(slot) = ticket.slots.get_mut(field.index()) {
+                *slot = value.clone();
+            }
         }
-        evaluate(program, &slots).map_err(|e| e.to_string())
+        Ok(ticket)
     }
-}
-
-fn location(source: &Arc<Source>, span: Span) -> String {
-    let (line, column) = source.line_column(span.start);
-    format!("{}:{line}:{column}", source.name())
 }
 
 /// A ticket with every field at its empty value: false, 0, "", the first enum value, an
@@ -158,7 +167,7 @@ fn empty_ticket(model: &Model, name: &str) -> Vec<Value> {
         .iter()
         .enumerate()
         .map(|(slot, f)| match f.ty {
-            _ if Some(slot) == model.id_slot => Value::Text(format!("test: {name}").into()),
+            _ if model.id_field.is_some_and(|id| id.index() == slot) => Value::Text(format!("test: {name}").into()),
             _ if f.optional => Value::Null,
             Type::Bool => Value::Bool(false),
             Type::Int => Value::Int(0),
@@ -173,68 +182,59 @@ fn empty_ticket(model: &Model, name: &str) -> Vec<Value> {
 }
 
 /// `None` when the expectation holds, else what was expected and what was found.
-fn check(model: &Model, kind: &ExpectKind, d: &Decision) -> Option<(String, String)> {
-    let names = |v: &[Arc<str>]| {
-        if v.is_empty() {
-            "nothing".to_string()
-        } else {
-            v.join(", ")
-        }
-    };
-    let role = |r: &u16| model.roles[*r as usize].name.clone();
+fn check(model: &Model, kind: &ExpectKind, d: &Decision<'_>) -> Option<(String, String)> {
+    let names = |v: Vec<&str>| if v.is_empty() { "nothing".to_string() } else { v.join(", ") };
     let holds_or = |ok: bool, expected: String, actual: String| (!ok).then_some((expected, actual));
     // `action x`, `no action x`, `exempt e`, `route has r`, …: a name present in a list, or not.
-    let member = |want: &Arc<str>, present: bool, list: &[Arc<str>], words: [&str; 3]| {
+    let member = |want: &str, present: bool, list: Vec<&str>, words: [&str; 3]| {
         let [yes, no, shown] = words;
         let word = if present { yes } else { no };
-        holds_or(list.contains(want) == present, format!("{word} {want}"), format!("{shown} = {}", names(list)))
+        holds_or(list.contains(&want) == present, format!("{word} {want}"), format!("{shown} = {}", names(list)))
     };
+    let grade_words = |g: Option<&str>| g.map_or("no grade".into(), |g| format!("grade {g}"));
     match kind {
         ExpectKind::Grade(g) => {
-            let want = g.map(|g| model.grades[g as usize].name.clone());
-            holds_or(
-                d.grade == want,
-                want.map_or("no grade".into(), |g| format!("grade {g}")),
-                d.grade.as_ref().map_or("no grade".into(), |g| format!("grade {g}")),
-            )
+            holds_or(d.grade == *g, grade_words(g.map(|g| &*model.grade(g).name)), grade_words(d.grade()))
         }
         ExpectKind::RouteIs(roles) => {
-            let want: Vec<Arc<str>> = roles.iter().map(role).collect();
-            holds_or(d.route == want, format!("route = {}", names(&want)), format!("route = {}", names(&d.route)))
-        }
-        ExpectKind::RouteStartsWith(r) => {
-            let want = role(r);
+            let want: Vec<&str> = roles.iter().map(|r| &*model.role(*r).name).collect();
             holds_or(
-                d.route.first() == Some(&want),
-                format!("route starts with {want}"),
-                format!("route = {}", names(&d.route)),
+                d.route == *roles,
+                format!("route = {}", names(want)),
+                format!("route = {}", names(d.route().collect())),
             )
         }
-        ExpectKind::RouteHas(r, present) => member(&role(r), *present, &d.route, ["route has", "route lacks", "route"]),
+        ExpectKind::RouteStartsWith(r) => holds_or(
+            d.route.first() == Some(r),
+            format!("route starts with {}", model.role(*r).name),
+            format!("route = {}", names(d.route().collect())),
+        ),
+        ExpectKind::RouteHas(r, present) => {
+            member(&model.role(*r).name, *present, d.route().collect(), ["route has", "route lacks", "route"])
+        }
         ExpectKind::Action(a, present) => {
-            member(&model.actions[*a as usize].name, *present, &d.actions, ["action", "no action", "actions"])
+            member(&model.action(*a).name, *present, d.actions().collect(), ["action", "no action", "actions"])
         }
         ExpectKind::Exempt(x, present) => {
-            member(&model.exemptions[*x as usize].name, *present, &d.exempt, ["exempt", "no exempt", "exempt"])
+            member(&model.exemption(*x).name, *present, d.exempt().collect(), ["exempt", "no exempt", "exempt"])
         }
         ExpectKind::Deadline(id, at) => {
-            let name = &model.deadlines[*id as usize];
-            let actual = d.deadlines.get(name).map(|i| i.utc());
+            let name = model.deadline_name(*id);
+            let actual = d.deadlines.iter().find(|(x, _)| x == id).map(|(_, i)| i.utc());
             let show = |t: Option<chrono::DateTime<chrono::Utc>>| match t {
-                Some(t) => format!("deadline {name} = {}", crate::decision::Instant::new(t, model.zone)),
+                Some(t) => format!("deadline {name} = {}", Instant::new(t, model.zone)),
                 None => format!("no deadline {name}"),
             };
             holds_or(actual == *at, show(*at), show(actual))
         }
         ExpectKind::Warning(id, at) => {
-            let name = &model.deadlines[*id as usize];
-            let actual: Vec<String> =
-                d.warnings.get(name).map(|w| w.iter().map(ToString::to_string).collect()).unwrap_or_default();
-            let held = d.warnings.get(name).is_some_and(|w| w.iter().any(|i| i.utc() == *at));
-            let want = crate::decision::Instant::new(*at, model.zone);
+            let name = model.deadline_name(*id);
+            let warnings: Vec<Instant> = d.warnings.iter().filter(|(x, _)| x == id).map(|(_, i)| *i).collect();
+            let held = warnings.iter().any(|i| i.utc() == *at);
+            let actual: Vec<String> = warnings.iter().map(ToString::to_string).collect();
             holds_or(
                 held,
-                format!("warn {name} = {want}"),
+                format!("warn {name} = {}", Instant::new(*at, model.zone)),
                 if actual.is_empty() {
                     format!("no warning for {name}")
                 } else {
@@ -243,16 +243,16 @@ fn check(model: &Model, kind: &ExpectKind, d: &Decision) -> Option<(String, Stri
             )
         }
         ExpectKind::Value(id, want) => {
-            let name = &model.values[*id as usize];
-            let actual = d.values.get(name);
+            let name = model.value_name(*id);
+            let actual = d.value(name);
             let shown_actual = match actual {
-                Some(v) => format!("value {name} = {}", v.as_str().map_or(v.to_string(), str::to_string)),
+                Some(v) => format!("value {name} = {v}"),
                 None => format!("no value {name}"),
             };
             let (held, shown_expected) = match want {
                 None => (actual.is_none(), format!("no value {name}")),
                 Some(want) => (
-                    actual.is_some_and(|a| same_value(want, a)),
+                    actual.is_some_and(|a| same_value(want, &a)),
                     format!("value {name} = {}", show_expected(want, model)),
                 ),
             };
@@ -267,7 +267,7 @@ fn show_expected(v: &Value, model: &Model) -> String {
         Value::Int(i) => i.to_string(),
         Value::Decimal(d) => d.to_string(),
         Value::Text(t) => format!("{t:?}"),
-        Value::Time(t) => crate::decision::Instant::new(*t, model.zone).to_string(),
+        Value::Time(t) => Instant::new(*t, model.zone).to_string(),
         other => format!("{other:?}"),
     }
 }
@@ -275,18 +275,18 @@ fn show_expected(v: &Value, model: &Model) -> String {
 /// Whether a reported value is the one a test wrote. A decimal must be reported as written,
 /// places included (`25.00` is not `25.0`): policy owners state how money is shown. A time
 /// is the same instant, whatever its offset.
-fn same_value(expected: &Value, actual: &serde_json::Value) -> bool {
+fn same_value(expected: &Value, actual: &Computed<'_>) -> bool {
     match (expected, actual) {
-        (Value::Bool(b), serde_json::Value::Bool(a)) => a == b,
-        (Value::Int(i), serde_json::Value::Number(n)) => n.as_i64() == Some(*i),
-        (Value::Int(i), serde_json::Value::String(s)) => s.parse::<Decimal>().is_ok_and(|d| d == Decimal::from(*i)),
-        (Value::Decimal(d), serde_json::Value::String(s)) => *s == d.to_string(),
-        (Value::Decimal(d), serde_json::Value::Number(n)) => {
-            d.scale() == 0 && n.as_i64().map(Decimal::from) == Some(*d)
-        }
-        (Value::Text(t), serde_json::Value::String(s)) => **t == **s,
-        (Value::Time(t), serde_json::Value::String(s)) => {
-            chrono::DateTime::parse_from_rfc3339(s).is_ok_and(|a| a.with_timezone(&chrono::Utc) == *t)
+        (Value::Bool(b), Computed::Bool(a)) => a == b,
+        (Value::Int(i), Computed::Int(a)) => a == i,
+        (Value::Int(i), Computed::Decimal(a)) => *a == Decimal::from(*i),
+        (Value::Decimal(d), Computed::Decimal(a)) => a.to_string() == d.to_string(),
+        (Value::Decimal(d), Computed::Int(a)) => d.scale() == 0 && Decimal::from(*a) == *d,
+        (Value::Text(t), Computed::Text(a) | Computed::Name(a)) => **t == **a,
+        (Value::Time(t), Computed::Time(a)) => a.utc() == *t,
+        // A time written as the decision shows it, in quotes.
+        (Value::Text(t), Computed::Time(a)) => {
+            chrono::DateTime::parse_from_rfc3339(t).is_ok_and(|t| t.with_timezone(&chrono::Utc) == a.utc())
         }
         _ => false,
     }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
-use crate::model::DurationSpec;
+use crate::model::{DurationSpec, GradeId};
 
 /// A value during evaluation. `Null` is an absent optional field or an undefined result
 /// (a rate whose denominator is 0): comparisons with it are neither true nor false, and a
@@ -33,13 +33,13 @@ pub enum Value {
     /// A set of texts, sorted and without duplicates.
     TextSet(Arc<[Arc<str>]>),
     /// A grade, by index: 0 is the most severe.
-    Grade(u16),
+    Grade(GradeId),
 }
 
 impl Value {
-    /// Truthiness for conditions: only `true` fires a rule.
-    pub fn is_true(&self) -> bool {
-        matches!(self, Value::Bool(true))
+    /// Whether the value is known.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Value::Null)
     }
 
     /// The value as an exact decimal, for mixed int/decimal arithmetic.

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use serde_json::json;
-use triage::{EvalError, Policy};
+use triage::{Computed, Computing, EvaluationError, EvaluationErrorKind, Policy};
 
 /// A probe policy: is noon of a date inside the national calendar's working hours?
 const PROBE: &str = r#"
@@ -28,9 +28,14 @@ fn probe() -> Policy {
         .expect("the probe policy loads")
 }
 
-fn working_at_noon(policy: &Policy, date: &str) -> Result<bool, EvalError> {
-    let decision = policy.evaluate(&json!({ "id": date, "at": format!("{date}T12:00:00+08:00") }))?;
-    Ok(decision.values.get("working").and_then(|v| v.as_bool()).expect("the probe always reports `working`"))
+/// Whether noon of a date is working time; the first problem when the calendar cannot say.
+fn working_at_noon(policy: &Policy, date: &str) -> Result<bool, Box<EvaluationError>> {
+    let decision = policy.evaluate(&json!({ "id": date, "at": format!("{date}T12:00:00+08:00") })).unwrap();
+    match (decision.value("working"), decision.problems().first()) {
+        (Some(Computed::Bool(working)), None) => Ok(working),
+        (None, Some(problem)) => Err(Box::new(problem.clone())),
+        (value, problem) => panic!("{date}: `working` is {value:?} and the problem {problem:?}"),
+    }
 }
 
 #[test]
@@ -66,16 +71,26 @@ fn make_up_days_and_holidays_are_what_the_notices_say() {
 }
 
 #[test]
-fn dates_outside_the_calendar_are_errors_naming_the_calendar_and_date() {
+fn dates_outside_the_calendar_are_problems_naming_the_calendar_the_date_and_the_file() {
     let policy = probe();
     for date in ["2023-12-31", "2027-01-01"] {
-        let err = working_at_noon(&policy, date).unwrap_err();
-        let message = err.to_string();
-        assert!(message.contains("cn_mainland"), "{message}");
-        assert!(message.contains(date), "{message}");
-        assert!(matches!(err, EvalError::Calendar(_)));
+        let problem = working_at_noon(&policy, date).unwrap_err();
+        assert_eq!(problem.computing, Computing::Value("working".into()));
+        let EvaluationErrorKind::OutsideCalendar(outside) = &problem.kind else { panic!("{problem:?}") };
+        assert_eq!(&*outside.calendar, "cn_mainland");
+        assert_eq!(outside.date.to_string(), date);
+        assert!(outside.years_set_in.ends_with("calendars/cn-mainland.triage:9:9"), "{}", outside.years_set_in);
+        assert_eq!(outside.shortfall, None, "the ticket's own date is outside");
+        let message = problem.to_string();
+        assert!(message.contains("cn_mainland") && message.contains(date), "{message}");
     }
-    // The last working day of 2026 closes inside the calendar, but the next one is not known.
-    let err = policy.evaluate(&json!({ "id": "late", "at": "2026-12-31T19:00:00+08:00" })).unwrap_err();
-    assert!(err.to_string().contains("2027-01-01"), "{err}");
+    // The last working day of 2026 has closed; the next one is not known.
+    let decision = policy.evaluate(&json!({ "id": "late", "at": "2026-12-31T19:00:00+08:00" })).unwrap();
+    assert_eq!(decision.deadline("next_close"), None);
+    assert_eq!(decision.value("working"), Some(Computed::Bool(false)), "what can be decided still is");
+    let [problem] = decision.problems() else { panic!("one problem: {:?}", decision.problems()) };
+    assert_eq!(problem.computing, Computing::Deadline("next_close".into()));
+    let EvaluationErrorKind::OutsideCalendar(outside) = &problem.kind else { panic!("{problem:?}") };
+    assert_eq!(outside.date.to_string(), "2027-01-01");
+    assert_eq!(outside.shortfall.map(|s| (s.missing, s.of)), Some((1, 1)));
 }

@@ -321,18 +321,31 @@ fn eval_with_a_broken_policy_fails_and_says_where() {
 
 #[test]
 fn explain_mentions_every_fired_rule_and_its_clause() {
-    let decision: Json = serde_json::from_str(&triage(&["eval", AS_POLICY, AS_TICKET]).stdout).unwrap();
+    let full = triage(&["eval", AS_POLICY, AS_TICKET, "--trace", "full"]);
+    full.exits(0);
+    let decision: Json = serde_json::from_str(&full.stdout).unwrap();
     let run = triage(&["explain", AS_POLICY, AS_TICKET]);
     run.exits(0);
     let trace = decision["trace"].as_array().expect("a trace");
     assert!(!trace.is_empty());
     for entry in trace {
         let rule = entry["rule"].as_str().unwrap();
-        let clause = entry["clause"].as_str().unwrap();
+        let clauses: Vec<&str> = entry["clauses"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
         assert!(run.stdout.contains(rule), "`{rule}` missing:\n{}", run.stdout);
-        assert!(run.stdout.contains(&format!("[{clause}]")), "`[{clause}]` missing:\n{}", run.stdout);
-        let because = entry["because"].as_str().unwrap();
-        assert!(run.stdout.contains(because), "`{because}` missing:\n{}", run.stdout);
+        let cited = format!("[{}]", clauses.join(", "));
+        assert!(run.stdout.contains(&cited), "`{cited}` missing:\n{}", run.stdout);
+        // Every fact the data gives is told in words: `repeat_failure = true`, `grade = II`.
+        let facts = entry["facts"].as_array().expect("the full trace has facts");
+        assert!(!facts.is_empty(), "{entry}");
+        for fact in facts {
+            let (name, value) = match (fact.get("field"), fact.get("grade")) {
+                (Some(field), _) => (field.as_str().unwrap(), fact["value"].to_string()),
+                (None, Some(grade)) => ("grade", grade.as_str().unwrap().to_string()),
+                _ => panic!("an unexpected fact: {fact}"),
+            };
+            let words = format!("because {name} = {value}");
+            assert!(run.stdout.contains(&words), "`{words}` missing:\n{}", run.stdout);
+        }
     }
     assert!(run.stdout.contains("II"), "{}", run.stdout);
     assert!(run.stdout.contains("2024-05-16T18:00:00+08:00"), "{}", run.stdout);

@@ -1,9 +1,10 @@
-//! The decision of every example ticket under its policy, as reviewed snapshots. A ticket's
+//! The decision of every example ticket under its policy, with the full trace (the facts
+//! behind each rule and how each deadline was reckoned), as reviewed snapshots. A ticket's
 //! policy is named by its file's prefix (see `examples/README.md`).
 
 use std::path::Path;
 
-use triage::Policy;
+use triage::{Policy, TraceLevel};
 
 /// The policy each example prefix belongs to; longer prefixes first.
 const POLICIES: &[(&str, &str)] = &[
@@ -28,8 +29,10 @@ fn example_tickets_are_decided_as_their_clauses_say() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     insta::glob!("../examples/tickets", "*.json", |path| {
         let policy = Policy::from_file(root.join("rules").join(format!("{}.triage", policy_for(path)))).unwrap();
-        let ticket: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-        let decision = policy.evaluate(&ticket).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let text = std::fs::read_to_string(path).unwrap();
+        let ticket = policy.prepare_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let decision = policy.decide(&ticket, TraceLevel::Full);
+        assert!(decision.problems().is_empty(), "{}: {:?}", path.display(), decision.problems());
         insta::assert_json_snapshot!(decision);
     });
 }

@@ -4,7 +4,7 @@
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use triage::Policy;
+use triage::{Policy, TraceLevel};
 
 const POLICIES: &[&str] = &[
     "after-sales-quality",
@@ -30,10 +30,19 @@ fn policies() -> &'static [Policy] {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(ticket) = serde_json::from_slice::<serde_json::Value>(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else { return };
     for policy in policies() {
-        if let Ok(decision) = policy.evaluate(&ticket) {
+        // Straight from the text, as `triage eval` reads tickets, with the full trace.
+        if let Ok(ticket) = policy.prepare_str(text) {
+            let decision = policy.decide(&ticket, TraceLevel::Full);
             let _ = serde_json::to_string(&decision).expect("decisions serialise");
+            let _ = triage::explain(policy, &decision);
+        }
+        // Through a JSON tree, as hosts holding a `serde_json::Value` do.
+        if let Ok(tree) = serde_json::from_str::<serde_json::Value>(text) {
+            if let Ok(decision) = policy.evaluate(&tree) {
+                let _ = serde_json::to_string(&decision).expect("decisions serialise");
+            }
         }
     }
 });

@@ -39,7 +39,8 @@ impl Checker {
         }
         for decl in decls {
             if let Some(Some(spec)) = done.remove(&decl.name.node) {
-                self.calendar_index.insert(decl.name.node.clone(), self.calendars.len() as u16);
+                let Some(id) = self.new_id(self.calendars.len(), decl.name.span, "calendars") else { break };
+                self.calendar_index.insert(decl.name.node.clone(), id);
                 self.calendars.push(spec);
             }
         }
@@ -105,6 +106,7 @@ impl Checker {
                 label: decl.label.clone(),
                 zone: Tz::UTC,
                 valid: (0, -1),
+                valid_at: decl.name.span,
                 weekly: Default::default(),
                 makeup_hours: None,
                 makeup_off: false,
@@ -139,6 +141,7 @@ impl Checker {
                         ok = false;
                     }
                     spec.valid = (from.node, to.node);
+                    spec.valid_at = from.span.to(to.span);
                 }
                 CalendarItem::Hours { days, periods } => {
                     for &d in &days.node {

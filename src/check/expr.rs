@@ -14,13 +14,13 @@ use crate::diagnostic::{did_you_mean, Diagnostic};
 use crate::model::*;
 use crate::phrase::Phrase;
 use crate::source::Span;
-use crate::syntax::ast::{self, BinaryOp, CompareOp, DurationUnit, SetElement};
+use crate::syntax::ast::{self, ArithOp, CompareOp, DurationUnit, SetElement};
 use crate::value::Value;
 
 type Typed = Option<(Expr, Type)>;
 
 fn typed(kind: ExprKind, span: Span, ty: Type) -> Typed {
-    Some((Expr { kind, span }, ty))
+    Some((Expr { kind, span, ty }, ty))
 }
 
 impl Checker {
@@ -39,8 +39,8 @@ impl Checker {
         }
     }
 
-    fn enum_values(&self, e: u16) -> String {
-        let values = &self.enums[e as usize].values;
+    fn enum_values(&self, e: EnumId) -> String {
+        let values = &self.enums[e.index()].values;
         let shown: Vec<&str> = values.iter().take(4).map(|v| &*v.name).collect();
         let more = if values.len() > 4 { ", …" } else { "" };
         format!("({}{more})", shown.join(", "))
@@ -157,7 +157,7 @@ impl Checker {
                     return None;
                 }
                 let (x, _) = self.expect_type(x, Type::Text)?;
-                typed(ExprKind::Contains(Box::new(t_checked), Box::new(x)), span, Type::Bool)
+                typed(ExprKind::Contains { text: Box::new(t_checked), part: Box::new(x) }, span, Type::Bool)
             }
             ast::ExprKind::Mentions(t, x) => {
                 let (t, _) = self.expect_type(t, Type::Text)?;
@@ -177,33 +177,37 @@ impl Checker {
                     ExprKind::Const(Value::TextSet(ps)) => written(ps),
                     _ => Phrases::Computed(Box::new(x_checked)),
                 };
-                typed(ExprKind::Mentions(Box::new(t), phrases), span, Type::Bool)
+                typed(ExprKind::Mentions { text: Box::new(t), phrases }, span, Type::Bool)
             }
             ast::ExprKind::IsSet(x, set) => {
                 let (x, _) = self.expr(x, None)?;
-                typed(ExprKind::IsSet(Box::new(x), *set), span, Type::Bool)
+                typed(ExprKind::IsSet { value: Box::new(x), set: *set }, span, Type::Bool)
             }
             ast::ExprKind::InWorkingHours(x, calendar) => {
                 let (x, _) = self.expect_type(x, Type::Time)?;
                 let cal = self.calendar_or_default(calendar.as_ref(), span, "working hours")?;
-                typed(ExprKind::InWorkingHours(Box::new(x), cal), span, Type::Bool)
+                typed(ExprKind::InWorkingHours { time: Box::new(x), calendar: cal }, span, Type::Bool)
             }
             ast::ExprKind::InWindow(x, window)
             | ast::ExprKind::WindowFrom(window, x)
             | ast::ExprKind::WindowEnd(window, x) => {
                 let (x, _) = self.expect_type(x, Type::Time)?;
-                let (cal, w) = self.window(window)?;
-                let x = Box::new(x);
+                let (calendar, window) = self.window(window)?;
+                let time = Box::new(x);
                 match &e.node {
-                    ast::ExprKind::InWindow(..) => typed(ExprKind::InWindow(x, cal, w), span, Type::Bool),
-                    ast::ExprKind::WindowFrom(..) => typed(ExprKind::WindowFrom(x, cal, w), span, Type::Time),
-                    _ => typed(ExprKind::WindowEnd(x, cal, w), span, Type::Time),
+                    ast::ExprKind::InWindow(..) => {
+                        typed(ExprKind::InWindow { time, calendar, window }, span, Type::Bool)
+                    }
+                    ast::ExprKind::WindowFrom(..) => {
+                        typed(ExprKind::WindowFrom { time, calendar, window }, span, Type::Time)
+                    }
+                    _ => typed(ExprKind::WindowEnd { time, calendar, window }, span, Type::Time),
                 }
             }
             ast::ExprKind::SameDay(x) => {
                 let (x, _) = self.expect_type(x, Type::Time)?;
                 let cal = self.calendar_or_default(None, span, "`same day`")?;
-                typed(ExprKind::SameDay(Box::new(x), cal), span, Type::Time)
+                typed(ExprKind::SameDay { time: Box::new(x), calendar: cal }, span, Type::Time)
             }
             ast::ExprKind::Call(name, args) => self.call(name, args, span),
         }
@@ -216,28 +220,28 @@ impl Checker {
             let same_type_name = self
                 .field_index
                 .get(p)
-                .map(|&s| self.fields[s].ty)
-                .or(self.let_index.get(p).map(|&l| self.lets[l as usize].ty))
+                .map(|&s| self.fields[s.index()].ty)
+                .or(self.let_index.get(p).map(|&l| self.lets[l.index()].ty))
                 == hint;
-            if let (Some(i), false) = (self.enums[e as usize].index(p), same_type_name) {
+            if let (Some(i), false) = (self.enums[e.index()].index(p), same_type_name) {
                 return typed(ExprKind::Const(Value::Enum(i)), span, Type::Enum(e));
             }
         }
-        if let Some(&slot) = self.field_index.get(p) {
-            self.field_used[slot] = true;
-            return typed(ExprKind::Field(slot), span, self.fields[slot].ty);
+        if let Some(&id) = self.field_index.get(p) {
+            self.field_used[id.index()] = true;
+            return typed(ExprKind::Field(id), span, self.fields[id.index()].ty);
         }
         if let Some(&id) = self.let_index.get(p) {
-            self.let_used[id as usize] = true;
-            self.uses_grade |= self.let_uses_grade[id as usize];
-            return typed(ExprKind::Let(id), span, self.lets[id as usize].ty);
+            self.let_used[id.index()] = true;
+            self.uses_grade |= self.let_uses_grade[id.index()];
+            return typed(ExprKind::Let(id), span, self.lets[id.index()].ty);
         }
         match hint {
             Some(Type::Enum(e)) => {
-                if let Some(i) = self.enums[e as usize].index(p) {
+                if let Some(i) = self.enums[e.index()].index(p) {
                     return typed(ExprKind::Const(Value::Enum(i)), span, Type::Enum(e));
                 }
-                let values = &self.enums[e as usize].values;
+                let values = &self.enums[e.index()].values;
                 let help = did_you_mean(p, values.iter().map(|v| &*v.name))
                     .unwrap_or_else(|| format!("the values are {}", list(values.iter().map(|v| &*v.name))));
                 self.diags.push(
@@ -253,7 +257,7 @@ impl Checker {
                 );
                 return None;
             }
-            Some(Type::EnumSet(e)) if self.enums[e as usize].index(p).is_some() => {
+            Some(Type::EnumSet(e)) if self.enums[e.index()].index(p).is_some() => {
                 let set = self.fields.iter().find(|f| f.ty == Type::EnumSet(e)).map_or("the set", |f| &*f.path);
                 self.diags.push(
                     Diagnostic::error("type_mismatch", format!("`{p}` is one value, and `{set}` is a set of values"))
@@ -289,29 +293,24 @@ impl Checker {
         }
     }
 
-    fn binary(&mut self, op: BinaryOp, l: &ast::Expr, r: &ast::Expr, span: Span) -> Typed {
+    fn binary(&mut self, op: ArithOp, l: &ast::Expr, r: &ast::Expr, span: Span) -> Typed {
         let (left, lt) = self.expr(l, None)?;
         let (right, rt) = self.expr(r, Some(lt))?;
         match (lt, rt) {
-            (Type::Time, Type::Duration) if matches!(op, BinaryOp::Add | BinaryOp::Sub) => {
-                typed(ExprKind::Shift(Box::new(left), Box::new(right), op == BinaryOp::Sub), span, Type::Time)
+            (Type::Time, Type::Duration) if matches!(op, ArithOp::Add | ArithOp::Sub) => {
+                let kind = ExprKind::Shift { time: Box::new(left), by: Box::new(right), back: op == ArithOp::Sub };
+                typed(kind, span, Type::Time)
             }
-            (Type::Duration, Type::Time) if op == BinaryOp::Add => {
-                typed(ExprKind::Shift(Box::new(right), Box::new(left), false), span, Type::Time)
+            (Type::Duration, Type::Time) if op == ArithOp::Add => {
+                typed(ExprKind::Shift { time: Box::new(right), by: Box::new(left), back: false }, span, Type::Time)
             }
             (a, b) if a.is_numeric() && b.is_numeric() => {
-                let ty = if op == BinaryOp::Div || a == Type::Decimal || b == Type::Decimal {
+                let ty = if op == ArithOp::Div || a == Type::Decimal || b == Type::Decimal {
                     Type::Decimal
                 } else {
                     Type::Int
                 };
-                let op = match op {
-                    BinaryOp::Add => Arith::Add,
-                    BinaryOp::Sub => Arith::Sub,
-                    BinaryOp::Mul => Arith::Mul,
-                    BinaryOp::Div => Arith::Div,
-                };
-                typed(ExprKind::Arith(op, Box::new(left), Box::new(right)), span, ty)
+                typed(ExprKind::Arith { op, left: Box::new(left), right: Box::new(right) }, span, ty)
             }
             (a, b) => {
                 let (a, b) = (self.type_name(a), self.type_name(b));
@@ -354,7 +353,7 @@ impl Checker {
             );
             return None;
         }
-        typed(ExprKind::Compare(op, Box::new(left), Box::new(right)), span, Type::Bool)
+        typed(ExprKind::Compare { op, left: Box::new(left), right: Box::new(right) }, span, Type::Bool)
     }
 
     /// `x in set`, `x not in set`, `set has x`, `set lacks x`.
@@ -397,7 +396,8 @@ impl Checker {
             }
             (element, set_checked)
         };
-        typed(ExprKind::In(Box::new(element), Box::new(set_checked), negated), span, Type::Bool)
+        let kind = ExprKind::In { element: Box::new(element), set: Box::new(set_checked), negated };
+        typed(kind, span, Type::Bool)
     }
 
     fn set_literal(
@@ -424,7 +424,7 @@ impl Checker {
                 let mut bits = 0u64;
                 for el in elements {
                     let (SetElement::Name(n) | SetElement::Text(n)) = &el.node;
-                    bits |= 1 << self.grade_ref(&crate::source::Spanned::new(n.clone(), el.span))?;
+                    bits |= 1 << self.grade_ref(&crate::source::Spanned::new(n.clone(), el.span))?.index();
                 }
                 typed(ExprKind::Const(Value::EnumSet(bits)), span, Type::Grade)
             }
@@ -486,7 +486,7 @@ impl Checker {
                         return None;
                     }
                 };
-                typed(ExprKind::Round(Box::new(x), places), span, Type::Decimal)
+                typed(ExprKind::Round { value: Box::new(x), places }, span, Type::Decimal)
             }
             "min" | "max" if args.len() >= 2 => {
                 let mut checked = Vec::new();
@@ -543,7 +543,7 @@ impl Checker {
         name: Option<&crate::source::Spanned<String>>,
         span: Span,
         what: &str,
-    ) -> Option<u16> {
+    ) -> Option<CalendarId> {
         match name {
             Some(n) => self.calendar_ref(n),
             None => match self.default_calendar {
@@ -562,13 +562,13 @@ impl Checker {
         }
     }
 
-    fn window(&mut self, window: &crate::source::Spanned<String>) -> Option<(u16, u16)> {
+    fn window(&mut self, window: &crate::source::Spanned<String>) -> Option<(CalendarId, WindowId)> {
         // The default calendar first, then every other one, so a window name is unambiguous
         // in the common case of one office calendar.
-        let order = self.default_calendar.into_iter().chain(0..self.calendars.len() as u16);
+        let order = self.default_calendar.into_iter().chain(every(self.calendars.len()));
         for cal in order {
-            if let Some(w) = self.calendars[cal as usize].window(&window.node) {
-                return Some((cal, w as u16));
+            if let Some(w) = self.calendars[cal.index()].window(&window.node) {
+                return Some((cal, WindowId::new(w)?));
             }
         }
         let names: Vec<&str> = self.calendars.iter().flat_map(|c| c.windows.iter().map(|(n, _)| &**n)).collect();

@@ -37,7 +37,7 @@ pub(crate) struct Checker {
     pub(crate) diags: Vec<Diagnostic>,
     zone: Option<Tz>,
     fields: Vec<Field>,
-    field_index: HashMap<String, Slot>,
+    field_index: HashMap<String, FieldId>,
     field_used: Vec<bool>,
     enums: Vec<EnumDef>,
     grades: Vec<Declared>,
@@ -46,12 +46,12 @@ pub(crate) struct Checker {
     actions: Vec<Declared>,
     action_used: Vec<bool>,
     lets: Vec<LetDef>,
-    let_index: HashMap<String, u16>,
+    let_index: HashMap<String, LetId>,
     let_used: Vec<bool>,
     let_uses_grade: Vec<bool>,
     calendars: Vec<CalendarSpec>,
-    calendar_index: HashMap<String, u16>,
-    default_calendar: Option<u16>,
+    calendar_index: HashMap<String, CalendarId>,
+    default_calendar: Option<CalendarId>,
     /// The header names a default calendar that does not exist (already reported).
     default_calendar_unknown: bool,
     deadlines: Vec<Arc<str>>,
@@ -127,7 +127,7 @@ impl Checker {
             name: header.name.node.as_str().into(),
             label: header.label.clone(),
             zone: self.zone.unwrap_or(Tz::UTC),
-            id_slot: self.field_index.get("id").copied(),
+            id_field: self.field_index.get("id").copied(),
             fields: std::mem::take(&mut self.fields),
             enums: std::mem::take(&mut self.enums),
             grades: std::mem::take(&mut self.grades),
@@ -150,7 +150,7 @@ impl Checker {
             label: None,
             zone: Tz::UTC,
             fields: Vec::new(),
-            id_slot: None,
+            id_field: None,
             enums: Vec::new(),
             grades: Vec::new(),
             default_grade: None,
@@ -183,7 +183,7 @@ impl Checker {
         }
     }
 
-    pub(crate) fn calendar_ref(&mut self, name: &Spanned<String>) -> Option<u16> {
+    pub(crate) fn calendar_ref(&mut self, name: &Spanned<String>) -> Option<CalendarId> {
         match self.calendar_index.get(&name.node) {
             Some(&i) => Some(i),
             None => {
@@ -204,7 +204,7 @@ impl Checker {
 
     fn schema(&mut self, schemas: &[ast::Schema]) {
         for field in schemas.iter().flat_map(|s| s.fields.iter()) {
-            self.field(field);
+            let _ = self.field(field);
         }
         // A path may not be both a value and a group of values.
         for f in &self.fields {
@@ -220,14 +220,14 @@ impl Checker {
         }
         let schema_span = schemas.first().map(|s| s.keyword);
         match (self.field_index.get("id"), schema_span) {
-            (Some(&slot), _) if self.fields[slot].ty != Type::Text || self.fields[slot].optional => {
+            (Some(&id), _) if self.fields[id.index()].ty != Type::Text || self.fields[id.index()].optional => {
                 self.diags.push(
                     Diagnostic::error("type_mismatch", "the `id` field must be required text")
-                        .label(self.fields[slot].span, "declared here")
+                        .label(self.fields[id.index()].span, "declared here")
                         .help("declare it as `id text`"),
                 );
             }
-            (Some(&slot), _) => self.field_used[slot] = true,
+            (Some(&id), _) => self.field_used[id.index()] = true,
             (None, Some(span)) => self.diags.push(
                 Diagnostic::error("missing_id_field", "the ticket has no `id` field")
                     .label(span, "this schema")
@@ -237,11 +237,11 @@ impl Checker {
         }
     }
 
-    fn field(&mut self, decl: &ast::FieldDecl) {
+    fn field(&mut self, decl: &ast::FieldDecl) -> Option<()> {
         if let Some(&first) = self.field_index.get(&decl.path.node) {
-            let first = self.fields[first].span;
+            let first = self.fields[first.index()].span;
             self.diags.push(declared_twice("field", &decl.path, first, "remove one of the two declarations"));
-            return;
+            return None;
         }
         let ty = match &decl.ty.node.base {
             ast::BaseType::Bool => Type::Bool,
@@ -251,11 +251,11 @@ impl Checker {
             ast::BaseType::Time => Type::Time,
             ast::BaseType::Duration => Type::Duration,
             ast::BaseType::SetOfText => Type::TextSet,
-            ast::BaseType::Enum(values) => Type::Enum(self.enum_def(values, decl.ty.span)),
-            ast::BaseType::SetOfEnum(values) => Type::EnumSet(self.enum_def(values, decl.ty.span)),
+            ast::BaseType::Enum(values) => Type::Enum(self.enum_def(values, decl.ty.span)?),
+            ast::BaseType::SetOfEnum(values) => Type::EnumSet(self.enum_def(values, decl.ty.span)?),
         };
-        let slot = self.fields.len();
-        self.field_index.insert(decl.path.node.clone(), slot);
+        let id = self.new_id(self.fields.len(), decl.path.span, "fields")?;
+        self.field_index.insert(decl.path.node.clone(), id);
         self.field_used.push(false);
         self.fields.push(Field {
             path: decl.path.node.as_str().into(),
@@ -264,19 +264,23 @@ impl Checker {
             optional: decl.ty.node.optional,
             span: decl.path.span,
         });
+        Some(())
     }
 
-    fn enum_def(&mut self, values: &[ast::Named], span: Span) -> u16 {
-        let declared = self.declare_all(values, "value");
+    fn enum_def(&mut self, values: &[ast::Named], span: Span) -> Option<EnumId> {
+        let mut declared = self.declare_all(values, "value");
         if declared.len() > 64 {
             self.diags.push(
                 Diagnostic::error("enum_too_large", "an enum may have at most 64 values")
                     .label(span, format!("this one has {}", declared.len()))
                     .help("use `text` for open-ended values"),
             );
+            // Sets of values are 64-bit sets: later references to the rest are unknown values.
+            declared.truncate(64);
         }
+        let id = self.new_id(self.enums.len(), span, "enum types")?;
         self.enums.push(EnumDef { values: declared });
-        (self.enums.len() - 1) as u16
+        Some(id)
     }
 
     /// Report every name declared a second time.
@@ -292,11 +296,16 @@ impl Checker {
     /// Declare names, reporting duplicates among them.
     fn declare_all(&mut self, names: &[ast::Named], what: &str) -> Vec<Declared> {
         let mut out: Vec<Declared> = Vec::new();
+        let mut seen: HashMap<&str, Span> = HashMap::new();
         for n in names {
-            if let Some(first) = out.iter().find(|d| *d.name == *n.name.node) {
-                self.diags.push(declared_twice(what, &n.name, first.span, "remove one of the two"));
+            if let Some(&first) = seen.get(n.name.node.as_str()) {
+                self.diags.push(declared_twice(what, &n.name, first, "remove one of the two"));
                 continue;
             }
+            if self.new_id::<RoleId>(out.len(), n.name.span, &format!("{what}s of one kind")).is_none() {
+                break;
+            }
+            seen.insert(&n.name.node, n.name.span);
             out.push(Declared { name: n.name.node.as_str().into(), label: n.label.clone(), span: n.name.span });
         }
         out
@@ -343,7 +352,8 @@ impl Checker {
         let Some((expr, ty)) = self.expr(&decl.expr, None) else {
             return;
         };
-        self.let_index.insert(name.clone(), self.lets.len() as u16);
+        let Some(id) = self.new_id(self.lets.len(), decl.name.span, "`let`s") else { return };
+        self.let_index.insert(name.clone(), id);
         self.let_used.push(false);
         self.let_uses_grade.push(self.uses_grade);
         self.lets.push(LetDef { name: name.as_str().into(), expr, ty, span: decl.name.span });
@@ -351,7 +361,7 @@ impl Checker {
 
     // ------------------------------------------------------------ rules
 
-    pub(crate) fn grade_ref(&mut self, name: &Spanned<String>) -> Option<u16> {
+    pub(crate) fn grade_ref(&mut self, name: &Spanned<String>) -> Option<GradeId> {
         let grades = || self.grades.iter().map(|g| &*g.name);
         resolve(&mut self.diags, name, grades(), ("unknown_grade", "grade"), "not on the grade scale", || {
             match self.grades.is_empty() {
@@ -361,16 +371,16 @@ impl Checker {
         })
     }
 
-    fn named_ref(&mut self, name: &Spanned<String>, kind: NameKind) -> Option<u16> {
+    fn named_ref<I: Id>(&mut self, name: &Spanned<String>, kind: NameKind) -> Option<I> {
         let (declared, used, words, how) = match kind {
             NameKind::Role => (&self.roles, &mut self.role_used, ("unknown_role", "role"), "roles"),
             NameKind::Action => (&self.actions, &mut self.action_used, ("unknown_action", "action"), "actions"),
         };
         let label = format!("no {} of this name is declared", words.1);
-        let i = resolve(&mut self.diags, name, declared.iter().map(|d| &*d.name), words, &label, || {
+        let i: I = resolve(&mut self.diags, name, declared.iter().map(|d| &*d.name), words, &label, || {
             format!("declare it first: `{how} {}`", name.node)
         })?;
-        used[i as usize] = true;
+        used[i.index()] = true;
         Some(i)
     }
 
@@ -416,18 +426,18 @@ impl Checker {
                 ast::Statement::Route { roles, guard } => {
                     let ids = roles.iter().filter_map(|r| self.named_ref(r, NameKind::Role)).collect();
                     let guard = guard.as_ref().and_then(|g| self.condition(g));
-                    effects.push(Effect::Route(ids, guard));
+                    effects.push(Effect { kind: EffectKind::Route(ids), guard });
                 }
                 ast::Statement::Action { actions, guard } => {
                     let ids = actions.iter().filter_map(|a| self.named_ref(a, NameKind::Action)).collect();
                     let guard = guard.as_ref().and_then(|g| self.condition(g));
-                    effects.push(Effect::Action(ids, guard));
+                    effects.push(Effect { kind: EffectKind::Action(ids), guard });
                 }
                 ast::Statement::Deadline { name, owner, expr, warnings, guard } => {
                     let guard = guard.as_ref().and_then(|g| self.condition(g));
                     let owner = owner.as_ref().and_then(|o| self.named_ref(o, NameKind::Action));
                     if let Some(def) = self.deadline(name, expr, warnings) {
-                        effects.push(Effect::Deadline(DeadlineDef { owner, ..def }, guard));
+                        effects.push(Effect { kind: EffectKind::Deadline(DeadlineDef { owner, ..def }), guard });
                     }
                 }
                 ast::Statement::Value { name, owner, expr, guard } => {
@@ -441,15 +451,16 @@ impl Checker {
                                     .help("report a count instead, e.g. `count(category)`"),
                             );
                         }
-                        let id = intern(&mut self.values, &name.node);
-                        effects.push(Effect::Value(ValueDef { name: id, expr: value, owner }, guard));
+                        let Some(id) = self.intern(Names::Values, &name.node, name.span) else { continue };
+                        let def = ValueDef { name: id, expr: value, ty, owner };
+                        effects.push(Effect { kind: EffectKind::Value(def), guard });
                     }
                 }
             }
         }
         Some(RuleDef {
             name: rule.name.node.as_str().into(),
-            clause: clause_text(&rule.clauses),
+            clauses: rule.clauses.iter().map(|c| Arc::from(c.as_str())).collect(),
             label: rule.label.clone(),
             condition,
             grade,
@@ -461,7 +472,7 @@ impl Checker {
     fn deadline(&mut self, name: &Spanned<String>, expr: &ast::Expr, warnings: &[ast::Warning]) -> Option<DeadlineDef> {
         let (checked, _) = self.expect_type(expr, Type::Time)?;
         let has_duration =
-            matches!(&checked.kind, ExprKind::Shift(_, d, false) if matches!(d.kind, ExprKind::Const(_)));
+            matches!(&checked.kind, ExprKind::Shift { by, back: false, .. } if matches!(by.kind, ExprKind::Const(_)));
         let mut defs = Vec::new();
         for w in warnings {
             match w {
@@ -483,7 +494,7 @@ impl Checker {
                 }
             }
         }
-        let id = intern(&mut self.deadlines, &name.node);
+        let id = self.intern(Names::Deadlines, &name.node, name.span)?;
         Some(DeadlineDef { name: id, expr: checked, warnings: defs, owner: None })
     }
 
@@ -510,11 +521,11 @@ impl Checker {
             self.exemption_names.push(e.name.node.as_str().into());
             out.push(ExemptionDef {
                 name: e.name.node.as_str().into(),
-                clause: clause_text(&e.clauses),
+                clauses: e.clauses.iter().map(|c| Arc::from(c.as_str())).collect(),
                 label: e.label.clone(),
                 actions,
                 condition,
-                because: e.because.clone(),
+                because: e.because.as_str().into(),
                 span: e.name.span,
             });
         }
@@ -559,19 +570,41 @@ enum NameKind {
     Action,
 }
 
-/// The index of `name` in `names`, adding it when new.
-fn intern(names: &mut Vec<Arc<str>>, name: &str) -> u16 {
-    match names.iter().position(|n| &**n == name) {
-        Some(i) => i as u16,
-        None => {
-            names.push(name.into());
-            (names.len() - 1) as u16
-        }
-    }
+/// The tables of names a rule introduces by using them.
+#[derive(Clone, Copy)]
+enum Names {
+    Deadlines,
+    Values,
 }
 
-fn clause_text(clauses: &[String]) -> Option<Arc<str>> {
-    (!clauses.is_empty()).then(|| clauses.join(", ").into())
+impl Checker {
+    /// The id of the `index`th entry of a table, or an error at `span` when the table is full.
+    pub(crate) fn new_id<I: Id>(&mut self, index: usize, span: Span, what: &str) -> Option<I> {
+        let id = I::new(index);
+        // Reported once, at the first entry past the limit.
+        if id.is_none() && index == MAX_ENTRIES {
+            self.diags.push(
+                Diagnostic::error("too_many_names", format!("a policy may declare at most {MAX_ENTRIES} {what}"))
+                    .label(span, "one too many")
+                    .help("split the policy into several"),
+            );
+        }
+        id
+    }
+
+    /// The id of a deadline or value name, adding it when new.
+    fn intern<I: Id>(&mut self, table: Names, name: &str, span: Span) -> Option<I> {
+        let (names, what) = match table {
+            Names::Deadlines => (&mut self.deadlines, "deadlines"),
+            Names::Values => (&mut self.values, "values"),
+        };
+        if let Some(i) = names.iter().position(|n| &**n == name) {
+            return I::new(i);
+        }
+        let index = names.len();
+        names.push(name.into());
+        self.new_id(index, span, what)
+    }
 }
 
 /// `what `name` is declared twice`, at both declarations.
@@ -587,16 +620,16 @@ pub(crate) type NameWords = (&'static str, &'static str);
 
 /// The index of `name` among `candidates`; otherwise an error at the name, suggesting the
 /// nearest candidate or else saying `otherwise`.
-pub(crate) fn resolve<'a>(
+pub(crate) fn resolve<'a, I: Id>(
     diags: &mut Vec<Diagnostic>,
     name: &Spanned<String>,
     candidates: impl Iterator<Item = &'a str> + Clone,
     (code, what): NameWords,
     label: &str,
     otherwise: impl FnOnce() -> String,
-) -> Option<u16> {
+) -> Option<I> {
     if let Some(i) = candidates.clone().position(|c| c == name.node) {
-        return Some(i as u16);
+        return I::new(i);
     }
     let help = did_you_mean(&name.node, candidates).unwrap_or_else(otherwise);
     diags.push(Diagnostic::error(code, format!("unknown {what} `{}`", name.node)).label(name.span, label).help(help));

@@ -24,7 +24,7 @@ impl Checker {
                 ok = false;
                 continue;
             };
-            match self.constant(value, Some(self.fields[slot].ty)) {
+            match self.constant(value, Some(self.fields[slot.index()].ty)) {
                 Some(v) => given.push((slot, v)),
                 None => ok = false,
             }
@@ -115,7 +115,7 @@ impl Checker {
     }
 
     /// A name a test expects; using it in a test is not using it in the policy.
-    fn declared_ref(&mut self, name: &Spanned<String>, which: Which) -> Option<u16> {
+    fn declared_ref<I: Id>(&mut self, name: &Spanned<String>, which: Which) -> Option<I> {
         let names: Vec<&str> = match which {
             Which::Role => self.roles.iter().map(|r| &*r.name).collect(),
             Which::Action => self.actions.iter().map(|a| &*a.name).collect(),

@@ -3,6 +3,7 @@
 //! Nothing here is resolved: names are still text and types are still what was written.
 //! The checker turns this into the resolved form of [`crate::check`].
 
+pub use crate::operator::{ArithOp, CompareOp};
 use crate::source::{Span, Spanned};
 
 /// A whole `.triage` file.
@@ -292,7 +293,7 @@ pub enum ExprKind {
     And(Vec<Expr>),
     Or(Vec<Expr>),
     Negate(Box<Expr>),
-    Binary(BinaryOp, Box<Expr>, Box<Expr>),
+    Binary(ArithOp, Box<Expr>, Box<Expr>),
     Compare(CompareOp, Box<Expr>, Box<Expr>),
     /// `x in s`, `x not in s`.
     In(Box<Expr>, Box<Expr>, bool),
@@ -314,37 +315,4 @@ pub enum ExprKind {
 pub enum SetElement {
     Name(String),
     Text(String),
-}
-
-/// Arithmetic operators.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BinaryOp {
-    Add,
-    Sub,
-    Mul,
-    Div,
-}
-
-/// Comparison operators.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CompareOp {
-    Eq,
-    Ne,
-    Lt,
-    Le,
-    Gt,
-    Ge,
-}
-
-impl std::fmt::Display for CompareOp {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            CompareOp::Eq => "=",
-            CompareOp::Ne => "!=",
-            CompareOp::Lt => "<",
-            CompareOp::Le => "<=",
-            CompareOp::Gt => ">",
-            CompareOp::Ge => ">=",
-        })
-    }
 }

@@ -853,10 +853,10 @@ impl Lowerer {
                 while let Some(op) = inner.next() {
                     let right = self.expr(inner.next().expect("an operand"))?;
                     let op = match op.as_str() {
-                        "+" => BinaryOp::Add,
-                        "-" => BinaryOp::Sub,
-                        "*" => BinaryOp::Mul,
-                        _ => BinaryOp::Div,
+                        "+" => ArithOp::Add,
+                        "-" => ArithOp::Sub,
+                        "*" => ArithOp::Mul,
+                        _ => ArithOp::Div,
                     };
                     let span = left.span.to(right.span);
                     left = Spanned::new(ExprKind::Binary(op, Box::new(left), Box::new(right)), span);

@@ -2,19 +2,20 @@
 //!
 //! The checker builds it from the syntax tree; the compiler adds precomputed calendars;
 //! the evaluator runs it. Field references are slot numbers, so evaluating a ticket
-//! never looks a field up by name.
+//! never looks a field up by name, and every reference is a typed id.
+
+mod id;
 
 use std::sync::Arc;
 
 use chrono_tz::Tz;
 use rust_decimal::Decimal;
 
+pub use self::id::*;
 use crate::calendar::CalendarSpec;
+pub use crate::operator::{ArithOp, CompareOp};
 use crate::source::Span;
 use crate::value::Value;
-
-/// Index of a field's slot.
-pub type Slot = usize;
 
 /// A checked policy (or a calendar-only file, when `name` is empty).
 #[derive(Debug, Clone)]
@@ -22,24 +23,89 @@ pub struct Model {
     pub name: Arc<str>,
     pub label: Option<String>,
     pub zone: Tz,
+    /// Indexed by [`FieldId`].
     pub fields: Vec<Field>,
-    /// The slot of the `id` field.
-    pub id_slot: Option<Slot>,
+    /// The `id` field.
+    pub id_field: Option<FieldId>,
+    /// Indexed by [`EnumId`].
     pub enums: Vec<EnumDef>,
-    /// Grades, most severe first.
+    /// Grades, most severe first; indexed by [`GradeId`].
     pub grades: Vec<Declared>,
-    pub default_grade: Option<u16>,
+    pub default_grade: Option<GradeId>,
+    /// Indexed by [`RoleId`].
     pub roles: Vec<Declared>,
+    /// Indexed by [`ActionId`].
     pub actions: Vec<Declared>,
+    /// Indexed by [`LetId`]; a `let` reads only fields and earlier `let`s.
     pub lets: Vec<LetDef>,
+    /// Indexed by [`CalendarId`].
     pub calendars: Vec<CalendarSpec>,
+    /// Indexed by [`RuleId`], in file order.
     pub rules: Vec<RuleDef>,
+    /// Indexed by [`ExemptionId`], in file order.
     pub exemptions: Vec<ExemptionDef>,
-    /// Deadline names in order of first appearance.
+    /// Deadline names in order of first appearance; indexed by [`DeadlineId`].
     pub deadlines: Vec<Arc<str>>,
-    /// Value names in order of first appearance.
+    /// Value names in order of first appearance; indexed by [`ValueId`].
     pub values: Vec<Arc<str>>,
     pub tests: Vec<TestDef>,
+}
+
+impl Model {
+    /// A field's declaration.
+    pub fn field(&self, id: FieldId) -> &Field {
+        &self.fields[id.index()]
+    }
+
+    /// A `let`'s declaration.
+    pub fn let_def(&self, id: LetId) -> &LetDef {
+        &self.lets[id.index()]
+    }
+
+    /// A grade's declaration.
+    pub fn grade(&self, id: GradeId) -> &Declared {
+        &self.grades[id.index()]
+    }
+
+    /// A role's declaration.
+    pub fn role(&self, id: RoleId) -> &Declared {
+        &self.roles[id.index()]
+    }
+
+    /// An action's declaration.
+    pub fn action(&self, id: ActionId) -> &Declared {
+        &self.actions[id.index()]
+    }
+
+    /// A rule.
+    pub fn rule(&self, id: RuleId) -> &RuleDef {
+        &self.rules[id.index()]
+    }
+
+    /// An exemption.
+    pub fn exemption(&self, id: ExemptionId) -> &ExemptionDef {
+        &self.exemptions[id.index()]
+    }
+
+    /// A deadline's name.
+    pub fn deadline_name(&self, id: DeadlineId) -> &Arc<str> {
+        &self.deadlines[id.index()]
+    }
+
+    /// A value's name.
+    pub fn value_name(&self, id: ValueId) -> &Arc<str> {
+        &self.values[id.index()]
+    }
+
+    /// An enum type.
+    pub fn enum_def(&self, id: EnumId) -> &EnumDef {
+        &self.enums[id.index()]
+    }
+
+    /// A calendar as declared.
+    pub fn calendar(&self, id: CalendarId) -> &CalendarSpec {
+        &self.calendars[id.index()]
+    }
 }
 
 /// A declared name with its label.
@@ -62,7 +128,7 @@ pub struct Field {
     pub span: Span,
 }
 
-/// An enum type: its values in declared order.
+/// An enum type: its values in declared order (at most 64, so a set of them is a `u64`).
 #[derive(Debug, Clone)]
 pub struct EnumDef {
     pub values: Vec<Declared>,
@@ -71,7 +137,12 @@ pub struct EnumDef {
 impl EnumDef {
     /// The index of a value name.
     pub fn index(&self, name: &str) -> Option<u16> {
-        self.values.iter().position(|v| &*v.name == name).map(|i| i as u16)
+        self.values.iter().position(|v| &*v.name == name).and_then(|i| u16::try_from(i).ok())
+    }
+
+    /// A value's name.
+    pub fn name(&self, index: u16) -> &str {
+        self.values.get(usize::from(index)).map_or("?", |v| &v.name)
     }
 }
 
@@ -84,8 +155,8 @@ pub enum Type {
     Text,
     Time,
     Duration,
-    Enum(u16),
-    EnumSet(u16),
+    Enum(EnumId),
+    EnumSet(EnumId),
     TextSet,
     Grade,
 }
@@ -109,42 +180,50 @@ pub struct LetDef {
 #[derive(Debug, Clone)]
 pub struct RuleDef {
     pub name: Arc<str>,
-    pub clause: Option<Arc<str>>,
+    /// The clauses it cites, as written: `AS-5`.
+    pub clauses: Vec<Arc<str>>,
     pub label: Option<String>,
     pub condition: Option<Expr>,
-    pub grade: Option<u16>,
+    pub grade: Option<GradeId>,
     pub effects: Vec<Effect>,
     pub span: Span,
 }
 
-/// What a rule does when it fires.
+/// What a rule does when it fires, unless its own guard is false.
 #[derive(Debug, Clone)]
-pub enum Effect {
-    Route(Vec<u16>, Option<Expr>),
-    Action(Vec<u16>, Option<Expr>),
-    Deadline(DeadlineDef, Option<Expr>),
-    Value(ValueDef, Option<Expr>),
+pub struct Effect {
+    pub kind: EffectKind,
+    /// `… when condition` after the statement.
+    pub guard: Option<Expr>,
+}
+
+/// The statements of a rule.
+#[derive(Debug, Clone)]
+pub enum EffectKind {
+    Route(Vec<RoleId>),
+    Action(Vec<ActionId>),
+    Deadline(DeadlineDef),
+    Value(ValueDef),
 }
 
 /// `deadline name = start + duration, warn …`.
 #[derive(Debug, Clone)]
 pub struct DeadlineDef {
-    /// Index into [`Model::deadlines`].
-    pub name: u16,
+    pub name: DeadlineId,
     pub expr: Expr,
     pub warnings: Vec<WarningDef>,
     /// The action it belongs to: without that action in the decision, no deadline.
-    pub owner: Option<u16>,
+    pub owner: Option<ActionId>,
 }
 
 /// `value name [for action] = expr`.
 #[derive(Debug, Clone)]
 pub struct ValueDef {
-    /// Index into [`Model::values`].
-    pub name: u16,
+    pub name: ValueId,
     pub expr: Expr,
+    pub ty: Type,
     /// The action it belongs to: without that action in the decision, no value.
-    pub owner: Option<u16>,
+    pub owner: Option<ActionId>,
 }
 
 /// An early warning.
@@ -161,11 +240,11 @@ pub enum WarningDef {
 #[derive(Debug, Clone)]
 pub struct ExemptionDef {
     pub name: Arc<str>,
-    pub clause: Option<Arc<str>>,
+    pub clauses: Vec<Arc<str>>,
     pub label: Option<String>,
-    pub actions: Vec<u16>,
+    pub actions: Vec<ActionId>,
     pub condition: Expr,
-    pub because: String,
+    pub because: Arc<str>,
     pub span: Span,
 }
 
@@ -175,8 +254,9 @@ pub struct DurationSpec {
     /// Seconds for clock and working-time units; days for day units.
     pub amount: i64,
     pub unit: Unit,
-    /// Index into [`Model::calendars`]; `None` for clock units.
-    pub calendar: Option<u16>,
+    /// The calendar for working units, and for calendar days in another zone; `None` for
+    /// clock units.
+    pub calendar: Option<CalendarId>,
 }
 
 /// The longest duration the language accepts, in seconds: a hundred years. Longer ones are
@@ -201,37 +281,87 @@ pub enum Unit {
 pub struct Expr {
     pub kind: ExprKind,
     pub span: Span,
+    pub ty: Type,
 }
 
 /// The shapes of a checked expression.
 #[derive(Debug, Clone)]
 pub enum ExprKind {
     Const(Value),
-    Field(Slot),
-    Let(u16),
+    Field(FieldId),
+    Let(LetId),
     Grade,
     Not(Box<Expr>),
     And(Vec<Expr>),
     Or(Vec<Expr>),
     Negate(Box<Expr>),
-    Arith(Arith, Box<Expr>, Box<Expr>),
-    /// `time + duration` (or `-` when the flag is set).
-    Shift(Box<Expr>, Box<Expr>, bool),
-    Compare(crate::syntax::ast::CompareOp, Box<Expr>, Box<Expr>),
-    /// Membership of an element in a set expression; the flag negates.
-    In(Box<Expr>, Box<Expr>, bool),
+    Arith {
+        op: ArithOp,
+        left: Box<Expr>,
+        right: Box<Expr>,
+    },
+    /// `time + by`, or `time - by` when `back`.
+    Shift {
+        time: Box<Expr>,
+        by: Box<Expr>,
+        back: bool,
+    },
+    Compare {
+        op: CompareOp,
+        left: Box<Expr>,
+        right: Box<Expr>,
+    },
+    /// Whether a set holds an element; `negated` for `not in` and `lacks`.
+    In {
+        element: Box<Expr>,
+        set: Box<Expr>,
+        negated: bool,
+    },
     /// Text containment.
-    Contains(Box<Expr>, Box<Expr>),
+    Contains {
+        text: Box<Expr>,
+        part: Box<Expr>,
+    },
     /// Phrase match ignoring punctuation and spaces.
-    Mentions(Box<Expr>, Phrases),
-    IsSet(Box<Expr>, bool),
-    InWorkingHours(Box<Expr>, u16),
-    InWindow(Box<Expr>, u16, u16),
-    WindowFrom(Box<Expr>, u16, u16),
-    WindowEnd(Box<Expr>, u16, u16),
-    SameDay(Box<Expr>, u16),
+    Mentions {
+        text: Box<Expr>,
+        phrases: Phrases,
+    },
+    /// `x is set` (`set` true) or `x is missing`.
+    IsSet {
+        value: Box<Expr>,
+        set: bool,
+    },
+    InWorkingHours {
+        time: Box<Expr>,
+        calendar: CalendarId,
+    },
+    InWindow {
+        time: Box<Expr>,
+        calendar: CalendarId,
+        window: WindowId,
+    },
+    /// The first moment inside the window at or after `time`.
+    WindowFrom {
+        time: Box<Expr>,
+        calendar: CalendarId,
+        window: WindowId,
+    },
+    /// The end of the day's last period of the window.
+    WindowEnd {
+        time: Box<Expr>,
+        calendar: CalendarId,
+        window: WindowId,
+    },
+    SameDay {
+        time: Box<Expr>,
+        calendar: CalendarId,
+    },
     Count(Box<Expr>),
-    Round(Box<Expr>, u32),
+    Round {
+        value: Box<Expr>,
+        places: u32,
+    },
     Min(Vec<Expr>),
     Max(Vec<Expr>),
 }
@@ -244,22 +374,13 @@ pub enum Phrases {
     Computed(Box<Expr>),
 }
 
-/// Arithmetic on numbers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Arith {
-    Add,
-    Sub,
-    Mul,
-    Div,
-}
-
 /// A policy test, checked.
 #[derive(Debug, Clone)]
 pub struct TestDef {
     pub name: String,
     pub clauses: Vec<String>,
     pub base: Option<String>,
-    pub given: Vec<(Slot, Value)>,
+    pub given: Vec<(FieldId, Value)>,
     pub expect: Vec<ExpectDef>,
     pub span: Span,
 }
@@ -274,13 +395,13 @@ pub struct ExpectDef {
 /// What a test expects of the decision.
 #[derive(Debug, Clone)]
 pub enum ExpectKind {
-    Grade(Option<u16>),
-    RouteIs(Vec<u16>),
-    RouteStartsWith(u16),
-    RouteHas(u16, bool),
-    Action(u16, bool),
-    Exempt(u16, bool),
-    Deadline(u16, Option<chrono::DateTime<chrono::Utc>>),
-    Warning(u16, chrono::DateTime<chrono::Utc>),
-    Value(u16, Option<Value>),
+    Grade(Option<GradeId>),
+    RouteIs(Vec<RoleId>),
+    RouteStartsWith(RoleId),
+    RouteHas(RoleId, bool),
+    Action(ActionId, bool),
+    Exempt(ExemptionId, bool),
+    Deadline(DeadlineId, Option<chrono::DateTime<chrono::Utc>>),
+    Warning(DeadlineId, chrono::DateTime<chrono::Utc>),
+    Value(ValueId, Option<Value>),
 }

@@ -1,0 +1,248 @@
+//! Deciding JSON Lines in bulk: one decision per line, in input order, on several threads,
+//! in constant memory. Every line is accounted for: decided, decided with problems, or
+//! reported with its line number and, when readable, its ticket id.
+
+use std::collections::BTreeMap;
+use std::io::{self, BufRead, Write};
+use std::sync::{mpsc, Mutex};
+
+use crate::decision::Decision;
+use crate::eval::trace::TraceLevel;
+use crate::policy::Policy;
+use crate::ticket::PreparedTicket;
+
+/// How to decide a batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BatchOptions {
+    /// How much trace each decision carries.
+    pub trace: TraceLevel,
+    /// Indent each decision for people (one decision then spans several lines).
+    pub pretty: bool,
+    /// Worker threads; 1 decides on the calling thread.
+    pub jobs: usize,
+}
+
+impl Default for BatchOptions {
+    fn default() -> Self {
+        BatchOptions { trace: TraceLevel::Rules, pretty: false, jobs: 1 }
+    }
+}
+
+/// Something to tell about one input line: why it was not decided, or what its decision
+/// could not reckon.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineReport {
+    /// The line, from 1.
+    pub line: usize,
+    /// Whether the line was decided (its decision lacks what could not be reckoned) or not.
+    pub decided: bool,
+    /// What went wrong, naming the ticket when its id is readable.
+    pub message: String,
+}
+
+/// What a batch did with its lines.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BatchSummary {
+    /// Lines decided in full.
+    pub decided: usize,
+    /// Lines decided, with parts that could not be reckoned (listed in their `problems`).
+    pub with_problems: usize,
+    /// Lines that could not be decided.
+    pub failed: usize,
+}
+
+impl std::ops::AddAssign for BatchSummary {
+    fn add_assign(&mut self, other: BatchSummary) {
+        self.decided += other.decided;
+        self.with_problems += other.with_problems;
+        self.failed += other.failed;
+    }
+}
+
+/// Lines per chunk handed to a worker: enough to make handing over cheap, few enough to
+/// keep memory constant and output flowing.
+const CHUNK_LINES: usize = 256;
+/// Chunks in flight per worker.
+const IN_FLIGHT: usize = 4;
+
+/// A run of input lines: their bytes, where each ends, and the number of the first.
+struct Chunk {
+    seq: u64,
+    first_line: usize,
+    bytes: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+/// A chunk decided: its output, what to tell, and its counts.
+struct Done {
+    seq: u64,
+    output: Vec<u8>,
+    reports: Vec<LineReport>,
+    summary: BatchSummary,
+}
+
+/// Decides lines into output, reusing its buffers from line to line.
+struct Worker<'p> {
+    policy: &'p Policy,
+    options: BatchOptions,
+    ticket: PreparedTicket,
+    decision: Decision<'p>,
+}
+
+impl<'p> Worker<'p> {
+    fn new(policy: &'p Policy, options: BatchOptions) -> Worker<'p> {
+        Worker { policy, options, ticket: PreparedTicket::new(), decision: policy.decision(options.trace) }
+    }
+
+    /// Decide one line; blank lines are skipped.
+    fn line(&mut self, n: usize, bytes: &[u8], out: &mut Vec<u8>, reports: &mut Vec<LineReport>) -> BatchSummary {
+        let mut summary = BatchSummary::default();
+        let text = match std::str::from_utf8(bytes) {
+            Ok(text) => text.trim_end_matches(['\n', '\r']),
+            Err(e) => {
+                summary.failed = 1;
+                reports.push(LineReport { line: n, decided: false, message: format!("not valid UTF-8: {e}") });
+                return summary;
+            }
+        };
+        if text.trim().is_empty() {
+            return summary;
+        }
+        if let Err(e) = self.policy.read_into(text, &mut self.ticket) {
+            summary.failed = 1;
+            reports.push(LineReport { line: n, decided: false, message: e.to_string() });
+            return summary;
+        }
+        self.policy.decide_into(&self.ticket, &mut self.decision);
+        let written = if self.options.pretty {
+            serde_json::to_writer_pretty(&mut *out, &self.decision)
+        } else {
+            serde_json::to_writer(&mut *out, &self.decision)
+        };
+        if let Err(e) = written {
+            summary.failed = 1;
+            reports.push(LineReport { line: n, decided: false, message: format!("cannot write the decision: {e}") });
+            return summary;
+        }
+        out.push(b'\n');
+        for problem in self.decision.problems() {
+            let message = format!("{}: {problem}", self.decision.ticket());
+            reports.push(LineReport { line: n, decided: true, message });
+        }
+        if self.decision.problems().is_empty() {
+            summary.decided = 1;
+        } else {
+            summary.with_problems = 1;
+        }
+        summary
+    }
+
+    fn chunk(&mut self, chunk: &Chunk) -> Done {
+        let mut output = Vec::with_capacity(chunk.bytes.len() * 2);
+        let mut reports = Vec::new();
+        let mut summary = BatchSummary::default();
+        let mut start = 0;
+        for (i, &end) in chunk.ends.iter().enumerate() {
+            summary += self.line(chunk.first_line + i, &chunk.bytes[start..end], &mut output, &mut reports);
+            start = end;
+        }
+        Done { seq: chunk.seq, output, reports, summary }
+    }
+}
+
+/// Read up to [`CHUNK_LINES`] lines; `None` at the end of the input.
+fn read_chunk(input: &mut impl BufRead, seq: u64, first_line: usize) -> io::Result<Option<Chunk>> {
+    let mut chunk = Chunk { seq, first_line, bytes: Vec::new(), ends: Vec::new() };
+    while chunk.ends.len() < CHUNK_LINES {
+        if input.read_until(b'\n', &mut chunk.bytes)? == 0 {
+            break;
+        }
+        chunk.ends.push(chunk.bytes.len());
+    }
+    Ok((!chunk.ends.is_empty()).then_some(chunk))
+}
+
+/// Decide every line of `input` (JSON Lines), writing one decision per decided line to
+/// `output` in input order, and telling `report` about every line that was not decided or
+/// whose decision has problems, in input order too. With `jobs` above 1, lines are decided
+/// on that many threads, with a bounded number of lines in flight.
+pub fn decide_lines(
+    policy: &Policy,
+    mut input: impl BufRead,
+    output: &mut impl Write,
+    options: BatchOptions,
+    mut report: impl FnMut(&LineReport),
+) -> io::Result<BatchSummary> {
+    let mut total = BatchSummary::default();
+    if options.jobs <= 1 {
+        let mut worker = Worker::new(policy, options);
+        let (mut seq, mut line) = (0, 1);
+        while let Some(chunk) = read_chunk(&mut input, seq, line)? {
+            let done = worker.chunk(&chunk);
+            output.write_all(&done.output)?;
+            done.reports.iter().for_each(&mut report);
+            total += done.summary;
+            seq += 1;
+            line += chunk.ends.len();
+        }
+        return Ok(total);
+    }
+
+    let (work, queue) = mpsc::sync_channel::<Chunk>(options.jobs * IN_FLIGHT);
+    let queue = Mutex::new(queue);
+    let (finished, results) = mpsc::channel::<Done>();
+    std::thread::scope(|scope| -> io::Result<BatchSummary> {
+        for _ in 0..options.jobs {
+            let (queue, finished) = (&queue, finished.clone());
+            scope.spawn(move || {
+                let mut worker = Worker::new(policy, options);
+                loop {
+                    // The lock is held only to take the next chunk.
+                    let next = match queue.lock() {
+                        Ok(q) => q.recv(),
+                        Err(_) => return,
+                    };
+                    let Ok(chunk) = next else { return };
+                    if finished.send(worker.chunk(&chunk)).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(finished);
+        // Chunks decided out of turn wait here; at most the chunks in flight.
+        let mut waiting: BTreeMap<u64, Done> = BTreeMap::new();
+        let (mut sent, mut written, mut line) = (0u64, 0u64, 1usize);
+        let mut input_done = false;
+        let result = (|| -> io::Result<()> {
+            loop {
+                while !input_done && sent - written < (options.jobs * IN_FLIGHT) as u64 {
+                    match read_chunk(&mut input, sent, line)? {
+                        Some(chunk) => {
+                            line += chunk.ends.len();
+                            sent += 1;
+                            if work.send(chunk).is_err() {
+                                return Err(io::Error::other("a worker stopped"));
+                            }
+                        }
+                        None => input_done = true,
+                    }
+                }
+                if written == sent {
+                    return Ok(());
+                }
+                let done = results.recv().map_err(|_| io::Error::other("a worker stopped"))?;
+                waiting.insert(done.seq, done);
+                while let Some(done) = waiting.remove(&written) {
+                    output.write_all(&done.output)?;
+                    done.reports.iter().for_each(&mut report);
+                    total += done.summary;
+                    written += 1;
+                }
+            }
+        })();
+        // Closing the queue lets the workers finish, whether or not all went well.
+        drop(work);
+        result.map(|()| total)
+    })
+}

@@ -1,0 +1,158 @@
+//! The state of one evaluation, which compiled expressions read and write.
+
+use std::ops::Deref;
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::error::{EvaluationError, EvaluationErrorKind, Site};
+use crate::calendar::{add_days, local_instant, OutsideCalendar, WorkingCalendar};
+use crate::compile::Program;
+use crate::model::{CalendarId, DurationSpec, GradeId, Id, LetId, Unit};
+use crate::value::Value;
+
+/// Buffers an evaluation fills, kept with the decision so that deciding again reuses them.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Scratch {
+    /// `let` values, computed when first read.
+    pub lets: Vec<Option<Value>>,
+    /// For each written-out `mentions`: the phrase found, once searched.
+    pub mentions: Vec<Option<Option<Arc<str>>>>,
+}
+
+impl Scratch {
+    /// Forget the last ticket's values.
+    pub fn reset(&mut self, program: &Program) {
+        self.lets.clear();
+        self.lets.resize(program.lets.len(), None);
+        self.mentions.clear();
+        self.mentions.resize(program.mentions, None);
+    }
+}
+
+/// One evaluation: the program, the ticket's slots, and what has been learnt so far.
+pub(crate) struct Ctx<'t> {
+    pub program: &'t Program,
+    pub slots: &'t [Value],
+    pub scratch: &'t mut Scratch,
+    pub problems: &'t mut Vec<EvaluationError>,
+    /// The decided grade, once grades are decided.
+    pub grade: Option<GradeId>,
+    /// What is being evaluated, for problems.
+    pub site: Site,
+    /// Evaluating again to explain: problems were recorded the first time.
+    pub replaying: bool,
+}
+
+/// Text read during evaluation: borrowed from the ticket, or shared with the policy or a
+/// `let`, never copied.
+pub(crate) enum Str<'t> {
+    Borrowed(&'t str),
+    Shared(Arc<str>),
+}
+
+impl Deref for Str<'_> {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        match self {
+            Str::Borrowed(s) => s,
+            Str::Shared(s) => s,
+        }
+    }
+}
+
+/// A set of texts read during evaluation (sorted, without duplicates).
+pub(crate) enum Texts<'t> {
+    Borrowed(&'t [Arc<str>]),
+    Shared(Arc<[Arc<str>]>),
+}
+
+impl Deref for Texts<'_> {
+    type Target = [Arc<str>];
+
+    fn deref(&self) -> &[Arc<str>] {
+        match self {
+            Texts::Borrowed(s) => s,
+            Texts::Shared(s) => s,
+        }
+    }
+}
+
+impl<'t> Ctx<'t> {
+    /// A field's value.
+    pub fn slot(&self, index: usize) -> &'t Value {
+        self.slots.get(index).unwrap_or(&Value::Null)
+    }
+
+    /// A `let`'s value, computed on first use.
+    pub fn let_value(&mut self, id: LetId) -> &Value {
+        let i = id.index();
+        if matches!(self.scratch.lets.get(i), Some(None)) {
+            let program = self.program;
+            let outer = self.site.via.replace(id);
+            let value = (program.lets[i])(self);
+            self.site.via = outer;
+            self.scratch.lets[i] = Some(value);
+        }
+        match self.scratch.lets.get(i) {
+            Some(Some(v)) => v,
+            _ => &Value::Null,
+        }
+    }
+
+    /// Record a problem at the current site; the caller then treats the result as unknown.
+    pub fn problem<T>(&mut self, kind: EvaluationErrorKind) -> Option<T> {
+        if !self.replaying {
+            self.problems.push(self.site.error(&self.program.model, kind));
+        }
+        None
+    }
+
+    /// A calendar query's answer, or a problem when it needs a date outside the calendar.
+    pub fn calendar<T>(
+        &mut self,
+        calendar: CalendarId,
+        query: impl FnOnce(&WorkingCalendar) -> Result<T, OutsideCalendar>,
+    ) -> Option<T> {
+        match self.program.calendars.get(calendar.index()).map(query)? {
+            Ok(answer) => Some(answer),
+            Err(outside) => self.problem(EvaluationErrorKind::OutsideCalendar(outside)),
+        }
+    }
+
+    /// `t` plus, or minus when `back`, a duration.
+    pub fn shift(&mut self, t: DateTime<Utc>, by: &DurationSpec, back: bool) -> Option<DateTime<Utc>> {
+        match (by.unit, by.calendar) {
+            (Unit::Clock, _) => {
+                let d = Duration::try_seconds(by.amount)?;
+                match if back { t.checked_sub_signed(d) } else { t.checked_add_signed(d) } {
+                    Some(at) => Some(at),
+                    None => self.problem(EvaluationErrorKind::TimeOutOfRange),
+                }
+            }
+            (Unit::Days, calendar) => {
+                let zone = match calendar {
+                    Some(c) => self.program.calendars.get(c.index())?.zone(),
+                    None => self.program.model.zone,
+                };
+                let days = Duration::try_days(by.amount)?;
+                let date = t.with_timezone(&zone).date_naive();
+                let target = if back { date.checked_sub_signed(days) } else { date.checked_add_signed(days) };
+                match target {
+                    Some(date) if back => Some(local_instant(zone, date, 0)),
+                    Some(_) => Some(add_days(zone, t, by.amount)),
+                    None => self.problem(EvaluationErrorKind::TimeOutOfRange),
+                }
+            }
+            (Unit::WorkingTime, Some(c)) => {
+                let seconds = if back { -by.amount } else { by.amount };
+                self.calendar(c, |cal| cal.add_working_time(t, seconds))
+            }
+            (Unit::WorkingDays, Some(c)) if back => self.calendar(c, |cal| cal.sub_working_days(t, by.amount)),
+            (Unit::WorkingDays, Some(c)) => self.calendar(c, |cal| cal.add_working_days(t, by.amount)),
+            // The checker gives every working duration a calendar.
+            (Unit::WorkingTime | Unit::WorkingDays, None) => None,
+        }
+    }
+}

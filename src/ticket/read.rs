@@ -1,0 +1,523 @@
+//! Reading a ticket straight from JSON text into slots: only the schema's paths are
+//! followed, every other value is skipped without being built, and text that needs no
+//! unescaping is not copied twice.
+
+use std::fmt;
+use std::sync::Arc;
+
+use rust_decimal::Decimal;
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+use super::{
+    decimal, duration, enum_bit, enum_value, text_set, time, FieldProblem, FieldProblemKind, PreparedTicket,
+    TicketError, WHOLE,
+};
+use crate::model::{EnumId, FieldId, Id, Model, Type};
+use crate::value::Value;
+
+/// The schema's paths as a tree of object keys, built once per policy.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Schema {
+    root: Node,
+    groups: usize,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Node {
+    /// Sorted by key, for binary search.
+    children: Vec<(Box<str>, Child)>,
+    /// Its number among the schema's groups (the root is 0), to notice a group given twice.
+    group: usize,
+    /// Its dotted path, for problems.
+    path: Box<str>,
+}
+
+#[derive(Debug, Clone)]
+enum Child {
+    Field(FieldId),
+    Object(Node),
+}
+
+impl Schema {
+    pub fn new(model: &Model) -> Schema {
+        let mut root = Node::default();
+        let mut groups = 1;
+        for (i, field) in model.fields.iter().enumerate() {
+            let Some(id) = FieldId::new(i) else { break };
+            root.insert(&field.segments, id, &mut groups);
+        }
+        root.sort();
+        Schema { root, groups }
+    }
+}
+
+impl Node {
+    fn insert(&mut self, path: &[String], id: FieldId, groups: &mut usize) {
+        let Some((first, rest)) = path.split_first() else { return };
+        if rest.is_empty() {
+            self.children.push((first.as_str().into(), Child::Field(id)));
+            return;
+        }
+        let at = match self.children.iter().position(|(k, _)| **k == **first) {
+            Some(at) => at,
+            None => {
+                let path = if self.path.is_empty() { first.clone() } else { format!("{}.{first}", self.path) };
+                let node = Node { children: Vec::new(), group: *groups, path: path.into() };
+                *groups += 1;
+                self.children.push((first.as_str().into(), Child::Object(node)));
+                self.children.len() - 1
+            }
+        };
+        // The checker forbids a path that is both a field and a group of fields.
+        if let Child::Object(inner) = &mut self.children[at].1 {
+            inner.insert(rest, id, groups);
+        }
+    }
+
+    fn sort(&mut self) {
+        self.children.sort_by(|a, b| a.0.cmp(&b.0));
+        for (_, child) in &mut self.children {
+            if let Child::Object(node) = child {
+                node.sort();
+            }
+        }
+    }
+
+    fn get(&self, key: &str) -> Option<&Child> {
+        self.children.binary_search_by(|(k, _)| (**k).cmp(key)).ok().map(|i| &self.children[i].1)
+    }
+}
+
+/// What was found for each field while reading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Found {
+    Absent,
+    Null,
+    Value,
+    Bad,
+}
+
+/// Read a ticket from JSON text into `out`, reusing its buffers.
+pub(crate) fn read(model: &Model, schema: &Schema, json: &str, out: &mut PreparedTicket) -> Result<(), TicketError> {
+    let n = model.fields.len();
+    out.slots.clear();
+    out.slots.resize(n, Value::Null);
+    out.found.clear();
+    out.found.resize(n, Found::Absent);
+    out.groups.clear();
+    out.groups.resize(schema.groups, false);
+    let mut problems: Vec<(FieldId, FieldProblemKind)> = Vec::new();
+    let mut duplicates: Vec<String> = Vec::new();
+    let mut reader = Reader {
+        model,
+        slots: &mut out.slots,
+        found: &mut out.found,
+        groups: &mut out.groups,
+        problems: &mut problems,
+        duplicates: &mut duplicates,
+        not_an_object: None,
+    };
+    let mut de = serde_json::Deserializer::from_str(json);
+    let parsed =
+        ObjectSeed { node: &schema.root, reader: &mut reader, root: true }.deserialize(&mut de).and_then(|()| de.end());
+    let not_an_object = reader.not_an_object;
+    let id = || match model.id_field.and_then(|f| out.slots.get(f.index())) {
+        Some(Value::Text(t)) => Some(t.to_string()),
+        _ => None,
+    };
+    match parsed {
+        Ok(()) => {}
+        Err(_) if not_an_object.is_some() => {
+            let found = not_an_object.unwrap_or("something else");
+            let kind = FieldProblemKind::WrongType { expected: "a JSON object", found };
+            return Err(TicketError { ticket: id(), problems: vec![FieldProblem { path: WHOLE.into(), kind }] });
+        }
+        Err(e) => {
+            let kind = FieldProblemKind::Syntax { line: e.line(), column: e.column(), message: syntax_message(&e) };
+            return Err(TicketError { ticket: id(), problems: vec![FieldProblem { path: WHOLE.into(), kind }] });
+        }
+    }
+    for (i, (field, found)) in model.fields.iter().zip(&out.found).enumerate() {
+        let problem = match found {
+            Found::Absent if !field.optional => FieldProblemKind::Missing,
+            Found::Null if !field.optional => FieldProblemKind::Null,
+            _ => continue,
+        };
+        problems.extend(FieldId::new(i).map(|id| (id, problem)));
+    }
+    if problems.is_empty() && duplicates.is_empty() {
+        return Ok(());
+    }
+    problems.sort_by_key(|(f, _)| *f);
+    let problems = duplicates
+        .into_iter()
+        .map(|path| FieldProblem { path, kind: FieldProblemKind::Duplicate })
+        .chain(problems.into_iter().map(|(f, kind)| FieldProblem { path: model.field(f).path.to_string(), kind }))
+        .collect();
+    Err(TicketError { ticket: id(), problems })
+}
+
+/// serde_json's message without the position it appends, which the problem carries apart.
+fn syntax_message(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    match text.rfind(" at line ") {
+        Some(at) => text[..at].to_string(),
+        None => text,
+    }
+}
+
+struct Reader<'a> {
+    model: &'a Model,
+    slots: &'a mut Vec<Value>,
+    found: &'a mut Vec<Found>,
+    groups: &'a mut Vec<bool>,
+    problems: &'a mut Vec<(FieldId, FieldProblemKind)>,
+    /// Paths given more than once: which of two values is meant cannot be known.
+    duplicates: &'a mut Vec<String>,
+    /// What the ticket was, when it was not an object.
+    not_an_object: Option<&'static str>,
+}
+
+impl Reader<'_> {
+    fn set(&mut self, field: FieldId, value: Result<Value, FieldProblemKind>) {
+        let i = field.index();
+        if self.found[i] != Found::Absent {
+            self.duplicates.push(self.model.field(field).path.to_string());
+            return;
+        }
+        match value {
+            Ok(Value::Null) => {
+                self.found[i] = Found::Null;
+                self.slots[i] = Value::Null;
+            }
+            Ok(v) => {
+                self.found[i] = Found::Value;
+                self.slots[i] = v;
+            }
+            Err(kind) => {
+                self.found[i] = Found::Bad;
+                self.slots[i] = Value::Null;
+                self.problems.push((field, kind));
+            }
+        }
+    }
+}
+
+/// An object of the schema: known keys are read, others skipped.
+struct ObjectSeed<'r, 'a> {
+    node: &'r Node,
+    reader: &'r mut Reader<'a>,
+    /// The ticket itself, which must be an object; nested groups that are not objects read
+    /// as absent, like a path that does not exist.
+    root: bool,
+}
+
+impl<'de> DeserializeSeed<'de> for ObjectSeed<'_, '_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ObjectSeed<'_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(child) = map.next_key_seed(KeySeed(self.node))? {
+            match child {
+                Some(Child::Field(id)) => {
+                    let ty = self.reader.model.field(*id).ty;
+                    let value = map.next_value_seed(ValueSeed { model: self.reader.model, ty })?;
+                    self.reader.set(*id, value);
+                }
+                Some(Child::Object(node)) => {
+                    if std::mem::replace(&mut self.reader.groups[node.group], true) {
+                        self.reader.duplicates.push(node.path.to_string());
+                        map.next_value::<IgnoredAny>()?;
+                        continue;
+                    }
+                    map.next_value_seed(ObjectSeed { node, reader: &mut *self.reader, root: false })?
+                }
+                None => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        if self.root {
+            return self.not_an_object("a list");
+        }
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(())
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        self.not_an_object("null")
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
+        self.not_an_object("true or false")
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
+        self.not_an_object("a number")
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
+        self.not_an_object("a number")
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
+        self.not_an_object("a number")
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
+        self.not_an_object("a text")
+    }
+}
+
+impl ObjectSeed<'_, '_> {
+    fn not_an_object<E: de::Error>(self, found: &'static str) -> Result<(), E> {
+        if self.root {
+            self.reader.not_an_object = Some(found);
+            Err(E::invalid_type(de::Unexpected::Other(found), &"a JSON object"))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// A key of an object: the schema's child it names, without copying the key.
+struct KeySeed<'r>(&'r Node);
+
+impl<'de, 'r> DeserializeSeed<'de> for KeySeed<'r> {
+    type Value = Option<&'r Child>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de, 'r> Visitor<'de> for KeySeed<'r> {
+    type Value = Option<&'r Child>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a key")
+    }
+
+    fn visit_str<E: de::Error>(self, key: &str) -> Result<Self::Value, E> {
+        Ok(self.0.get(key))
+    }
+}
+
+/// A field's value, checked against its type. A value of the wrong type is a problem of
+/// the field, not an error of the reading: it is consumed and the next key is read.
+struct ValueSeed<'m> {
+    model: &'m Model,
+    ty: Type,
+}
+
+type Checked = Result<Value, FieldProblemKind>;
+
+impl<'de> DeserializeSeed<'de> for ValueSeed<'_> {
+    type Value = Checked;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Checked, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl ValueSeed<'_> {
+    fn expected(&self) -> &'static str {
+        match self.ty {
+            Type::Bool => "true or false",
+            Type::Int => "a whole number",
+            Type::Decimal => "a decimal number as text, e.g. \"12.50\"",
+            Type::Text | Type::Enum(_) => "a text",
+            Type::Time => "a time such as \"2024-05-10T10:30:00+08:00\"",
+            Type::Duration => "a duration such as \"2 h\"",
+            Type::EnumSet(_) | Type::TextSet => "a list",
+            Type::Grade => "nothing: grades are decided, not given",
+        }
+    }
+
+    fn wrong(&self, found: &'static str) -> Checked {
+        Err(FieldProblemKind::WrongType { expected: self.expected(), found })
+    }
+}
+
+impl<'de> Visitor<'de> for ValueSeed<'_> {
+    type Value = Checked;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.expected())
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Checked, E> {
+        Ok(Ok(Value::Null))
+    }
+
+    fn visit_bool<E: de::Error>(self, b: bool) -> Result<Checked, E> {
+        Ok(match self.ty {
+            Type::Bool => Ok(Value::Bool(b)),
+            _ => self.wrong("true or false"),
+        })
+    }
+
+    fn visit_i64<E: de::Error>(self, i: i64) -> Result<Checked, E> {
+        Ok(match self.ty {
+            Type::Int => Ok(Value::Int(i)),
+            Type::Decimal => Ok(Value::Decimal(Decimal::from(i))),
+            _ => self.wrong("a number"),
+        })
+    }
+
+    fn visit_u64<E: de::Error>(self, u: u64) -> Result<Checked, E> {
+        Ok(match (self.ty, i64::try_from(u)) {
+            (Type::Int, Ok(i)) => Ok(Value::Int(i)),
+            (Type::Decimal, _) => Ok(Value::Decimal(Decimal::from(u))),
+            _ => self.wrong("a number"),
+        })
+    }
+
+    fn visit_f64<E: de::Error>(self, f: f64) -> Result<Checked, E> {
+        Ok(match self.ty {
+            Type::Decimal => Err(FieldProblemKind::FloatForDecimal(f.to_string())),
+            _ => self.wrong("a number"),
+        })
+    }
+
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<Checked, E> {
+        Ok(match self.ty {
+            Type::Text => Ok(Value::Text(s.into())),
+            Type::Decimal => decimal(s),
+            Type::Time => time(s),
+            Type::Duration => duration(s),
+            Type::Enum(e) => enum_value(self.model, e, s),
+            _ => self.wrong("a text"),
+        })
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Checked, A::Error> {
+        let mut problem = None;
+        let result = match self.ty {
+            Type::EnumSet(e) => {
+                let mut bits = 0u64;
+                while let Some(item) = seq.next_element_seed(Element { model: self.model, enum_id: Some(e) })? {
+                    match item {
+                        Ok(Item::Bit(b)) => bits |= b,
+                        Ok(Item::Text(_)) => {}
+                        Err(p) => {
+                            problem.get_or_insert(p);
+                        }
+                    }
+                }
+                Ok(Value::EnumSet(bits))
+            }
+            Type::TextSet => {
+                let mut texts = Vec::new();
+                while let Some(item) = seq.next_element_seed(Element { model: self.model, enum_id: None })? {
+                    match item {
+                        Ok(Item::Text(t)) => texts.push(t),
+                        Ok(Item::Bit(_)) => {}
+                        Err(p) => {
+                            problem.get_or_insert(p);
+                        }
+                    }
+                }
+                Ok(text_set(texts))
+            }
+            _ => {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                self.wrong("a list")
+            }
+        };
+        Ok(match problem {
+            Some(p) => Err(p),
+            None => result,
+        })
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Checked, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(self.wrong("an object"))
+    }
+}
+
+/// A member of a list: an enum value's bit, or a text.
+enum Item {
+    Bit(u64),
+    Text(Arc<str>),
+}
+
+struct Element<'m> {
+    model: &'m Model,
+    enum_id: Option<EnumId>,
+}
+
+impl<'de> DeserializeSeed<'de> for Element<'_> {
+    type Value = Result<Item, FieldProblemKind>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl Element<'_> {
+    fn not_text(found: &'static str) -> Result<Item, FieldProblemKind> {
+        Err(FieldProblemKind::NotTextInList { found })
+    }
+}
+
+impl<'de> Visitor<'de> for Element<'_> {
+    type Value = Result<Item, FieldProblemKind>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a text")
+    }
+
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<Self::Value, E> {
+        Ok(match self.enum_id {
+            Some(e) => enum_bit(self.model, e, s).map(Item::Bit),
+            None => Ok(Item::Text(s.into())),
+        })
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Self::not_text("null"))
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(Self::not_text("true or false"))
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(Self::not_text("a number"))
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(Self::not_text("a number"))
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(Self::not_text("a number"))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Self::not_text("a list"))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(Self::not_text("an object"))
+    }
+}
