@@ -114,15 +114,18 @@ impl<'p> Worker<'p> {
             return summary;
         }
         self.policy.decide_into(&self.ticket, &mut self.decision);
-        let written = if self.options.pretty {
-            serde_json::to_writer_pretty(&mut *out, &self.decision)
+        if self.options.pretty {
+            if let Err(e) = serde_json::to_writer_pretty(&mut *out, &self.decision) {
+                summary.failed = 1;
+                reports.push(LineReport {
+                    line: n,
+                    decided: false,
+                    message: format!("cannot write the decision: {e}"),
+                });
+                return summary;
+            }
         } else {
-            serde_json::to_writer(&mut *out, &self.decision)
-        };
-        if let Err(e) = written {
-            summary.failed = 1;
-            reports.push(LineReport { line: n, decided: false, message: format!("cannot write the decision: {e}") });
-            return summary;
+            self.decision.write_json(out);
         }
         out.push(b'\n');
         for problem in self.decision.problems() {

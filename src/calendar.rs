@@ -208,6 +208,9 @@ pub struct WorkingCalendar {
     days: Vec<Day>,
     /// Date indices of the working days, in order.
     working_days: Vec<u32>,
+    /// INVARIANT: `starts[i]` is the instant (UTC seconds) the `i`th day begins, and the
+    /// last entry is the end of the last day, so there is one more than there are days.
+    starts: Vec<i64>,
     windows: Vec<(Arc<str>, Vec<Minutes>)>,
 }
 
@@ -242,6 +245,12 @@ impl WorkingCalendar {
                 working_days.push(index as u32);
             }
         }
+        let starts = first
+            .iter_days()
+            .take_while(|d| *d <= last)
+            .chain(last.succ_opt())
+            .map(|d| local_instant(spec.zone, d, 0).timestamp())
+            .collect();
         let mut before = Vec::with_capacity(intervals.len());
         let mut total = 0;
         for iv in &intervals {
@@ -258,6 +267,7 @@ impl WorkingCalendar {
             before,
             days,
             working_days,
+            starts,
             windows: spec.windows.clone(),
         }
     }
@@ -296,8 +306,25 @@ impl WorkingCalendar {
         Ok((date - self.first).num_days() as usize)
     }
 
+    /// The index of the day `t` falls on, found from the days' starts without converting `t`
+    /// to local time; outside the calendar, the error names `t`'s local date.
     fn check(&self, t: DateTime<Utc>) -> Result<usize, OutsideCalendar> {
-        self.day_index(self.local_date(t))
+        let s = t.timestamp();
+        let (Some(&start), Some(&end)) = (self.starts.first(), self.starts.last()) else {
+            return self.day_index(self.local_date(t));
+        };
+        if s < start || s >= end {
+            return self.day_index(self.local_date(t));
+        }
+        // Days are about 86,400 s long: guess, then step to the right one.
+        let mut i = usize::try_from((s - start) / 86_400).unwrap_or(0).min(self.days.len() - 1);
+        while i > 0 && self.starts[i] > s {
+            i -= 1;
+        }
+        while self.starts.get(i + 1).is_some_and(|&next| next <= s) {
+            i += 1;
+        }
+        Ok(i)
     }
 
     /// Whether `t` lies inside a working period (periods are half-open).

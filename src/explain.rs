@@ -5,7 +5,8 @@ use std::fmt::Write as _;
 
 use crate::calendar::{clock_words, DayKind};
 use crate::compile::expr::Subject;
-use crate::decision::{Decision, Instant, TraceEntry};
+use crate::compile::Program;
+use crate::decision::{Decision, TraceEntry};
 use crate::eval::trace::{siblings, Applied, Fact, FactSubject, How, Owned, Reckoning};
 use crate::model::*;
 use crate::policy::Policy;
@@ -93,7 +94,7 @@ fn entry_words(out: &mut String, d: &Decision<'_>, entry: &TraceEntry<'_, '_>, n
     }
     for (_, r) in d.trace.reckonings.iter().filter(|(e, _)| *e == entry.index()) {
         let name = model.deadline_name(r.deadline);
-        let _ = writeln!(out, "       {name} = {}: {}", Instant::new(r.at, model.zone), reckoning_words(d, r));
+        let _ = writeln!(out, "       {name} = {}: {}", d.program.instant(r.at), reckoning_words(d, r));
     }
 }
 
@@ -210,7 +211,7 @@ fn reckoning_words(d: &Decision<'_>, r: &Reckoning) -> String {
         (How::WorkingTime { calendar, seconds }, Some(from)) => {
             let counted = program
                 .calendar(calendar)
-                .map_or(String::new(), |cal| periods_words(cal.periods_between(from, r.at).collect(), model.zone));
+                .map_or(String::new(), |cal| periods_words(cal.periods_between(from, r.at).collect(), program));
             format!("{} of working time on calendar `{}`: {counted}", clock_words(seconds), calendar_name(calendar))
         }
         (How::WorkingDays { calendar, days }, Some(from)) => {
@@ -267,7 +268,7 @@ fn days_words(days: &[(chrono::NaiveDate, &DayKind)]) -> String {
 /// The first few working periods counted, then how many more.
 fn periods_words(
     periods: Vec<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>)>,
-    zone: chrono_tz::Tz,
+    program: &Program,
 ) -> String {
     const SHOWN: usize = 6;
     if periods.is_empty() {
@@ -275,7 +276,7 @@ fn periods_words(
     }
     let mut out = String::from("counted ");
     for (n, (s, e)) in periods.iter().take(SHOWN).enumerate() {
-        let (s, e) = (Instant::new(*s, zone).local(), Instant::new(*e, zone).local());
+        let (s, e) = (program.instant(*s).local(), program.instant(*e).local());
         if n > 0 {
             out.push_str(", ");
         }

@@ -22,6 +22,7 @@ mod syntax;
 mod testing;
 mod ticket;
 mod value;
+mod zone;
 
 pub use batch::{decide_lines, BatchOptions, BatchSummary, LineReport};
 pub use calendar::{CountedUnit, OutsideCalendar, Shortfall};

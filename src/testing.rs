@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use rust_decimal::Decimal;
 
+use crate::compile::Program;
 use crate::decision::{Computed, Decision, Instant};
 use crate::eval::error::Owner;
 use crate::eval::trace::TraceLevel;
@@ -99,7 +100,7 @@ impl Policy {
                             .expect
                             .iter()
                             .filter_map(|e| {
-                                check(model, &e.kind, &decision).map(|(expected, actual)| Failure {
+                                check(self.program(), &e.kind, &decision).map(|(expected, actual)| Failure {
                                     location: self.location(e.span),
                                     expected,
                                     actual,
@@ -182,7 +183,8 @@ fn empty_ticket(model: &Model, name: &str) -> Vec<Value> {
 }
 
 /// `None` when the expectation holds, else what was expected and what was found.
-fn check(model: &Model, kind: &ExpectKind, d: &Decision<'_>) -> Option<(String, String)> {
+fn check(program: &Program, kind: &ExpectKind, d: &Decision<'_>) -> Option<(String, String)> {
+    let model = &program.model;
     let names = |v: Vec<&str>| if v.is_empty() { "nothing".to_string() } else { v.join(", ") };
     let holds_or = |ok: bool, expected: String, actual: String| (!ok).then_some((expected, actual));
     // `action x`, `no action x`, `exempt e`, `route has r`, …: a name present in a list, or not.
@@ -222,7 +224,7 @@ fn check(model: &Model, kind: &ExpectKind, d: &Decision<'_>) -> Option<(String, 
             let name = model.deadline_name(*id);
             let actual = d.deadlines.iter().find(|(x, _)| x == id).map(|(_, i)| i.utc());
             let show = |t: Option<chrono::DateTime<chrono::Utc>>| match t {
-                Some(t) => format!("deadline {name} = {}", Instant::new(t, model.zone)),
+                Some(t) => format!("deadline {name} = {}", program.instant(t)),
                 None => format!("no deadline {name}"),
             };
             holds_or(actual == *at, show(*at), show(actual))
@@ -234,7 +236,7 @@ fn check(model: &Model, kind: &ExpectKind, d: &Decision<'_>) -> Option<(String, 
             let actual: Vec<String> = warnings.iter().map(ToString::to_string).collect();
             holds_or(
                 held,
-                format!("warn {name} = {}", Instant::new(*at, model.zone)),
+                format!("warn {name} = {}", program.instant(*at)),
                 if actual.is_empty() {
                     format!("no warning for {name}")
                 } else {
@@ -253,7 +255,7 @@ fn check(model: &Model, kind: &ExpectKind, d: &Decision<'_>) -> Option<(String, 
                 None => (actual.is_none(), format!("no value {name}")),
                 Some(want) => (
                     actual.is_some_and(|a| same_value(want, &a)),
-                    format!("value {name} = {}", show_expected(want, model)),
+                    format!("value {name} = {}", show_expected(want, program)),
                 ),
             };
             holds_or(held, shown_expected, shown_actual)
@@ -261,13 +263,13 @@ fn check(model: &Model, kind: &ExpectKind, d: &Decision<'_>) -> Option<(String, 
     }
 }
 
-fn show_expected(v: &Value, model: &Model) -> String {
+fn show_expected(v: &Value, program: &Program) -> String {
     match v {
         Value::Bool(b) => b.to_string(),
         Value::Int(i) => i.to_string(),
         Value::Decimal(d) => d.to_string(),
         Value::Text(t) => format!("{t:?}"),
-        Value::Time(t) => Instant::new(*t, model.zone).to_string(),
+        Value::Time(t) => program.instant(*t).to_string(),
         other => format!("{other:?}"),
     }
 }

@@ -34,5 +34,12 @@ fn example_tickets_are_decided_as_their_clauses_say() {
         let decision = policy.decide(&ticket, TraceLevel::Full);
         assert!(decision.problems().is_empty(), "{}: {:?}", path.display(), decision.problems());
         insta::assert_json_snapshot!(decision);
+        // At every level, the fast writer writes what `Serialize` does.
+        for level in [TraceLevel::None, TraceLevel::Rules, TraceLevel::Full] {
+            let decision = policy.decide(&ticket, level);
+            let mut written = Vec::new();
+            decision.write_json(&mut written);
+            assert_eq!(String::from_utf8(written).unwrap(), serde_json::to_string(&decision).unwrap(), "{level:?}");
+        }
     });
 }

@@ -25,6 +25,10 @@ fn decide(src: &str, ticket: Json) -> Json {
     // Read straight from the text, the ticket is decided alike.
     let from_text = policy.evaluate_str(&ticket.to_string()).unwrap_or_else(|e| panic!("text not decided: {e}"));
     assert_eq!(from_text, decision, "the text and the tree of {ticket} are decided differently");
+    // The fast writer writes what `Serialize` does.
+    let mut written = Vec::new();
+    decision.write_json(&mut written);
+    assert_eq!(String::from_utf8(written).unwrap(), serde_json::to_string(&decision).unwrap());
     serde_json::to_value(decision).expect("decisions serialise")
 }
 

@@ -8,9 +8,11 @@ use std::fmt;
 
 use self::expr::{BoolCode, Compiler, FactPlan, Operand, TimeCode, ValueCode};
 use crate::calendar::WorkingCalendar;
+use crate::decision::{Instant, JsonNames};
 use crate::model::*;
 use crate::source::Span;
 use crate::ticket::Schema;
+use crate::zone::ZoneOffsets;
 
 /// A compiled policy: the model, its calendars' tables and its compiled code.
 pub struct Program {
@@ -32,6 +34,10 @@ pub struct Program {
     pub(crate) mentions: usize,
     /// The ticket fields' paths, for reading tickets straight from text.
     pub(crate) schema: Schema,
+    /// The policy zone's offsets over the years its calendars cover.
+    pub(crate) zone: ZoneOffsets,
+    /// The policy's names as JSON text, for writing decisions.
+    pub(crate) json: JsonNames,
 }
 
 impl fmt::Debug for Program {
@@ -107,7 +113,10 @@ pub fn compile(model: Model, locate: impl Fn(Span) -> String) -> Program {
         model.rules.iter().enumerate().filter(|(_, r)| r.grade.is_some()).filter_map(|(i, _)| RuleId::new(i)).collect();
     let mentions = c.mention_slots();
     let schema = Schema::new(&model);
-    Program { calendars, lets, let_facts, rules, grade_rules, exemptions, mentions, schema, model }
+    let years = model.calendars.iter().map(|c| c.valid).reduce(|a, b| (a.0.min(b.0), a.1.max(b.1)));
+    let zone = ZoneOffsets::new(model.zone, years);
+    let json = JsonNames::new(&model);
+    Program { calendars, lets, let_facts, rules, grade_rules, exemptions, mentions, schema, zone, json, model }
 }
 
 fn effect_code(c: &mut Compiler, effect: &Effect) -> EffectCode {
@@ -143,6 +152,11 @@ fn form(c: &mut Compiler, e: &Expr) -> Form {
 }
 
 impl Program {
+    /// An instant as decisions show it: at the offset the policy's zone has then.
+    pub(crate) fn instant(&self, t: chrono::DateTime<chrono::Utc>) -> Instant {
+        self.zone.instant(t)
+    }
+
     /// The compiled calendar of an id.
     pub(crate) fn calendar(&self, id: CalendarId) -> Option<&WorkingCalendar> {
         self.calendars.get(id.index())

@@ -293,14 +293,13 @@ impl Serialize for ReckoningJson<'_, '_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let program = self.decision.program;
         let model = &program.model;
-        let zone = model.zone;
         let r = self.reckoning;
         let mut map = s.serialize_map(None)?;
         map.serialize_entry("deadline", &**model.deadline_name(r.deadline))?;
         if let Some(from) = r.from {
-            map.serialize_entry("from", &Instant::new(from, zone))?;
+            map.serialize_entry("from", &program.instant(from))?;
         }
-        map.serialize_entry("at", &Instant::new(r.at, zone))?;
+        map.serialize_entry("at", &program.instant(r.at))?;
         match r.how {
             How::Clock { seconds } => map.serialize_entry("clock", &crate::calendar::clock_words(seconds))?,
             How::Days { days, zone } => {
@@ -313,7 +312,7 @@ impl Serialize for ReckoningJson<'_, '_> {
                 if let (Some(cal), Some(from)) = (program.calendar(calendar), r.from) {
                     let periods: Vec<[Instant; 2]> = cal
                         .periods_between(from, r.at)
-                        .map(|(a, b)| [Instant::new(a, zone), Instant::new(b, zone)])
+                        .map(|(a, b)| [program.instant(a), program.instant(b)])
                         .collect();
                     map.serialize_entry("periods", &periods)?;
                     let skipped: Vec<DayJson<'_>> = cal

@@ -3,12 +3,14 @@
 
 mod instant;
 mod json;
+mod write;
 
 use std::sync::Arc;
 
 use rust_decimal::Decimal;
 
 pub use self::instant::Instant;
+pub(crate) use self::write::JsonNames;
 use crate::compile::Program;
 use crate::eval::context::Scratch;
 use crate::eval::error::{EvaluationError, Owner};
@@ -184,7 +186,7 @@ impl<'p> Decision<'p> {
             (Value::Int(i), _) => Computed::Int(*i),
             (Value::Decimal(d), _) => Computed::Decimal(*d),
             (Value::Text(t), _) => Computed::Text(t),
-            (Value::Time(t), _) => Computed::Time(Instant::new(*t, model.zone)),
+            (Value::Time(t), _) => Computed::Time(self.program.instant(*t)),
             (Value::Grade(g), _) => Computed::Name(&model.grade(*g).name),
             (Value::Enum(i), Type::Enum(e)) => Computed::Name(model.enum_def(e).name(*i)),
             _ => return None,

@@ -9,7 +9,6 @@ use super::trace::{Applied, How, Reckoning, TraceLevel};
 use super::Run;
 use crate::compile::expr::Operand;
 use crate::compile::{DeadlineCode, Form};
-use crate::decision::Instant;
 use crate::model::{DurationSpec, Id, Unit, WarningDef};
 
 /// Reckon a deadline and its warnings into the decision; whether the deadline was set.
@@ -21,17 +20,16 @@ pub(super) fn reckon(ctx: &mut Ctx<'_>, d: &DeadlineCode, run: &mut Run<'_>, ent
         run.effect(entry, Applied::DeadlineUnset { deadline: d.name, problem });
         return false;
     };
-    let zone = ctx.program.model.zone;
     match run.deadlines.iter_mut().find(|(n, _)| *n == d.name) {
-        Some(slot) => slot.1 = Instant::new(at, zone),
-        None => run.deadlines.push((d.name, Instant::new(at, zone))),
+        Some(slot) => slot.1 = ctx.program.instant(at),
+        None => run.deadlines.push((d.name, ctx.program.instant(at))),
     }
     // A deadline set again takes its new warnings, or none.
     run.warnings.retain(|(n, _)| *n != d.name);
     ctx.site.part = Part::Warning(d.name);
     for w in &d.warnings {
         if let Some(warn) = warning(ctx, w, &d.form, from, at) {
-            run.warnings.push((d.name, Instant::new(warn, zone)));
+            run.warnings.push((d.name, ctx.program.instant(warn)));
         }
     }
     run.effect(entry, Applied::Deadline(d.name));

@@ -2,6 +2,7 @@
 //! followed, every other value is skipped without being built, and text that needs no
 //! unescaping is not copied twice.
 
+use std::cmp::Ordering;
 use std::fmt;
 use std::sync::Arc;
 
@@ -24,12 +25,35 @@ pub(crate) struct Schema {
 
 #[derive(Debug, Clone, Default)]
 struct Node {
-    /// Sorted by key, for binary search.
-    children: Vec<(Box<str>, Child)>,
+    /// Sorted by [`Key`], for binary search.
+    children: Vec<(Key, Child)>,
     /// Its number among the schema's groups (the root is 0), to notice a group given twice.
     group: usize,
     /// Its dotted path, for problems.
     path: Box<str>,
+}
+
+/// A key, ordered by length and first bytes before the rest: finding one costs a few
+/// integer comparisons and, at most, one comparison of the whole key.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Key {
+    len: usize,
+    /// The first eight bytes, zero-padded, read as a big-endian number.
+    prefix: u64,
+    text: Box<str>,
+}
+
+impl Key {
+    fn new(text: &str) -> Key {
+        Key { len: text.len(), prefix: prefix(text), text: text.into() }
+    }
+}
+
+fn prefix(text: &str) -> u64 {
+    let mut bytes = [0u8; 8];
+    let n = text.len().min(8);
+    bytes[..n].copy_from_slice(&text.as_bytes()[..n]);
+    u64::from_be_bytes(bytes)
 }
 
 #[derive(Debug, Clone)]
@@ -55,16 +79,16 @@ impl Node {
     fn insert(&mut self, path: &[String], id: FieldId, groups: &mut usize) {
         let Some((first, rest)) = path.split_first() else { return };
         if rest.is_empty() {
-            self.children.push((first.as_str().into(), Child::Field(id)));
+            self.children.push((Key::new(first), Child::Field(id)));
             return;
         }
-        let at = match self.children.iter().position(|(k, _)| **k == **first) {
+        let at = match self.children.iter().position(|(k, _)| *k.text == **first) {
             Some(at) => at,
             None => {
                 let path = if self.path.is_empty() { first.clone() } else { format!("{}.{first}", self.path) };
                 let node = Node { children: Vec::new(), group: *groups, path: path.into() };
                 *groups += 1;
-                self.children.push((first.as_str().into(), Child::Object(node)));
+                self.children.push((Key::new(first), Child::Object(node)));
                 self.children.len() - 1
             }
         };
@@ -84,7 +108,13 @@ impl Node {
     }
 
     fn get(&self, key: &str) -> Option<&Child> {
-        self.children.binary_search_by(|(k, _)| (**k).cmp(key)).ok().map(|i| &self.children[i].1)
+        let (len, prefix) = (key.len(), prefix(key));
+        let found = self.children.binary_search_by(|(k, _)| {
+            (k.len, k.prefix)
+                .cmp(&(len, prefix))
+                .then_with(|| if len <= 8 { Ordering::Equal } else { (*k.text).cmp(key) })
+        });
+        found.ok().map(|i| &self.children[i].1)
     }
 }
 
