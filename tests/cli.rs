@@ -488,3 +488,86 @@ fn a_jsonl_ticket_file_is_decided_line_by_line_and_bad_lines_are_named_by_file_a
     assert!(run.stderr.contains(&place), "{}", run.stderr);
     assert!(run.stderr.contains("decided 2 of 3 tickets; 1 failed"), "{}", run.stderr);
 }
+
+// ---------------------------------------------------------------- traces, problems, threads
+
+#[test]
+fn the_trace_level_is_chosen_on_the_command_line() {
+    let rules: Json = serde_json::from_str(&triage(&["eval", AS_POLICY, AS_TICKET]).stdout).unwrap();
+    let entry = &rules["trace"][0];
+    assert_eq!(entry["rule"], "important");
+    assert_eq!(entry["clauses"], json!(["AS-4"]));
+    assert_eq!(entry["effects"], json!([{"grade": "II"}]));
+    assert!(entry.get("facts").is_none(), "the default trace is the rules fired: {entry}");
+
+    let full: Json = serde_json::from_str(&triage(&["eval", AS_POLICY, AS_TICKET, "--trace", "full"]).stdout).unwrap();
+    assert_eq!(full["trace"][0]["facts"], json!([{"field": "repeat_failure", "value": true}]));
+    let resolve =
+        full["trace"][1]["reckoning"].as_array().unwrap().iter().find(|r| r["deadline"] == "resolve").unwrap();
+    assert_eq!(resolve["working_days"], 5);
+    assert_eq!(resolve["counted"][0], json!({"date": "2024-05-11", "makeup": "劳动节调休"}));
+
+    let none: Json = serde_json::from_str(&triage(&["eval", AS_POLICY, AS_TICKET, "--trace", "none"]).stdout).unwrap();
+    assert!(none.get("trace").is_none(), "{none}");
+    assert_eq!(none["deadlines"], rules["deadlines"], "the decision is the same at every level");
+}
+
+#[test]
+fn a_deadline_past_the_calendar_is_a_problem_and_the_rest_is_decided() {
+    let dir = TempDir::new("calendar-edge");
+    // Grade II, received on the last Monday of 2026: its five working days run into 2027.
+    let ticket =
+        dir.write("late.json", &as_variant("SN-EDGE", json!({"received_at": "2026-12-28T10:30:00+08:00"})).to_string());
+    let run = triage(&["eval", AS_POLICY, &ticket]);
+    run.exits(1);
+    let d: Json = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(d["grade"], "II");
+    assert_eq!(d["route"], json!(["module_owner", "service_agent"]));
+    assert_eq!(d["actions"], json!(["approval_by_department_head"]));
+    assert_eq!(d["deadlines"], json!({"respond": "2026-12-28T14:30:00+08:00", "plan": "2026-12-30T10:30:00+08:00"}));
+    let problems = d["problems"].as_array().unwrap();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    let p = &problems[0];
+    assert_eq!(
+        (&p["deadline"], &p["rule"], &p["calendar"]),
+        (&json!("resolve"), &json!("grade_ii_handling"), &json!("office"))
+    );
+    assert_eq!(p["years_set_in"], "rules/calendars/cn-mainland.triage:9:9", "the file to extend");
+    assert_eq!(p["date_needed"], "2027-01-01");
+    assert_eq!((&p["uncounted"], &p["of"]), (&json!(2), &json!(5)), "2 of the 5 working days lie in 2027");
+    assert!(
+        run.stderr.contains("SN-EDGE: deadline `resolve` in rule `grade_ii_handling`: 2 of 5 working days"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("decided 1 of 1 tickets; 1 with problems"), "{}", run.stderr);
+
+    let explained = triage(&["explain", AS_POLICY, &ticket]);
+    explained.exits(1);
+    assert!(explained.stdout.contains("deadline resolve not set: it cannot be reckoned"), "{}", explained.stdout);
+}
+
+#[test]
+fn jobs_keep_the_input_order_and_account_for_every_line() {
+    let good = |i: usize| as_variant(&format!("SN{i:05}"), json!({"repeat_failure": i % 3 == 0})).to_string();
+    let mut lines: Vec<String> = (0..1500).map(good).collect();
+    lines[700] = "{\"id\": \"BAD\"}".into();
+    lines[1400] = "not json".into();
+    // From a file: the output outgrows a pipe's buffer before the input is all written.
+    let dir = TempDir::new("jobs");
+    let input = dir.write("tickets.jsonl", &(lines.join("\n") + "\n"));
+    let one = triage(&["eval", AS_POLICY, &input]);
+    let two = triage(&["eval", AS_POLICY, &input, "--jobs", "2"]);
+    one.exits(1);
+    two.exits(1);
+    assert_eq!(two.stdout, one.stdout, "two threads write what one does, in the same order");
+    assert_eq!(two.stderr, one.stderr);
+    let ids: Vec<String> =
+        two.stdout.lines().map(|l| serde_json::from_str::<Json>(l).unwrap()["ticket"].to_string()).collect();
+    assert_eq!(ids.len(), 1498);
+    assert_eq!(ids[0], "\"SN00000\"");
+    assert_eq!(ids[1497], "\"SN01499\"");
+    assert!(two.stderr.contains(&format!("{input}:line 701: BAD: received_at: is missing")), "{}", two.stderr);
+    assert!(two.stderr.contains(&format!("{input}:line 1401: not valid JSON")), "{}", two.stderr);
+    assert!(two.stderr.contains("decided 1498 of 1500 tickets; 2 failed"), "{}", two.stderr);
+}
