@@ -268,7 +268,16 @@ impl WorkingCalendar {
             days,
             working_days,
             starts,
-            windows: spec.windows.clone(),
+            // Sorted by start, so a day's periods come in order.
+            windows: spec
+                .windows
+                .iter()
+                .map(|(name, periods)| {
+                    let mut periods = periods.clone();
+                    periods.sort_unstable();
+                    (name.clone(), periods)
+                })
+                .collect(),
         }
     }
 
@@ -486,51 +495,65 @@ impl WorkingCalendar {
         })
     }
 
-    /// The periods of a named window on `date`, as instants.
-    fn window_on(&self, window: usize, date: NaiveDate) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
-        let mut out: Vec<_> = self.windows[window]
-            .1
-            .iter()
-            .map(|&(from, to)| {
-                let end_date = if to <= from { date.succ_opt().expect("in range") } else { date };
-                (local_instant(self.zone, date, from), local_instant(self.zone, end_date, to))
-            })
-            .collect();
-        out.sort_unstable();
-        out
+    /// The instant (UTC seconds) of a minute of a day, the day counted from the calendar's
+    /// first: from the day's start when that day has no daylight-saving change (it is 24 h
+    /// long), else, and outside the calendar, through the time-zone database.
+    fn local_time(&self, day: i64, minute: u32) -> i64 {
+        if minute >= 24 * 60 {
+            return self.local_time(day + 1, minute - 24 * 60);
+        }
+        let fast = usize::try_from(day).ok().and_then(|i| Some((*self.starts.get(i)?, *self.starts.get(i + 1)?)));
+        match fast {
+            Some((start, next)) if next - start == 86_400 => start + i64::from(minute) * 60,
+            _ => {
+                let date = self.first.checked_add_signed(Duration::days(day)).unwrap_or(self.first);
+                local_instant(self.zone, date, minute).timestamp()
+            }
+        }
+    }
+
+    /// The day of `t`, counted from the calendar's first (negative before it).
+    fn day_number(&self, t: DateTime<Utc>) -> i64 {
+        match self.check(t) {
+            Ok(i) => i as i64,
+            Err(_) => (self.local_date(t) - self.first).num_days(),
+        }
+    }
+
+    /// The periods of a named window on a day, as UTC seconds, in order of their start.
+    fn window_on(&self, window: usize, day: i64) -> impl Iterator<Item = (i64, i64)> + '_ {
+        let periods = self.windows.get(window).map_or(&[][..], |(_, p)| &p[..]);
+        periods.iter().map(move |&(from, to)| {
+            // A period that ends at or before it starts ends the next day.
+            let to = if to <= from { to + 24 * 60 } else { to };
+            (self.local_time(day, from), self.local_time(day, to))
+        })
     }
 
     /// Whether `t` lies inside the named window (every day, working or not).
     pub fn in_window(&self, t: DateTime<Utc>, window: usize) -> bool {
-        let date = self.local_date(t);
-        [date.pred_opt(), Some(date)]
-            .into_iter()
-            .flatten()
-            .flat_map(|d| self.window_on(window, d))
-            .any(|(s, e)| s <= t && t < e)
+        let (day, s) = (self.day_number(t), t.timestamp());
+        (day - 1..=day).flat_map(|d| self.window_on(window, d)).any(|(a, b)| a <= s && s < b)
     }
 
     /// The next permitted moment of the window: `t` itself when inside it.
     pub fn window_from(&self, t: DateTime<Utc>, window: usize) -> DateTime<Utc> {
-        let date = self.local_date(t);
-        [date.pred_opt(), Some(date), date.succ_opt(), date.succ_opt().and_then(|d| d.succ_opt())]
-            .into_iter()
-            .flatten()
-            .flat_map(|d| self.window_on(window, d))
-            .find(|(_, e)| t < *e)
-            .map(|(s, _)| s.max(t))
-            .expect("a window opens within two days")
+        let (day, s) = (self.day_number(t), t.timestamp());
+        let from =
+            (day - 1..=day + 2).flat_map(|d| self.window_on(window, d)).find(|(_, b)| s < *b).map(|(a, _)| a.max(s));
+        from.and_then(|a| DateTime::from_timestamp(a, 0)).expect("a window opens within two days")
     }
 
     /// The end of the day's last window: of `t`'s day, or of the next day when that end
     /// has passed.
     pub fn window_end(&self, t: DateTime<Utc>, window: usize) -> DateTime<Utc> {
-        let date = self.local_date(t);
-        let end_of = |d: NaiveDate| self.window_on(window, d).into_iter().map(|(_, e)| e).max();
-        match end_of(date) {
-            Some(end) if t < end => end,
-            _ => end_of(date.succ_opt().expect("in range")).expect("windows have periods"),
-        }
+        let (day, s) = (self.day_number(t), t.timestamp());
+        let end_of = |d: i64| self.window_on(window, d).map(|(_, b)| b).max();
+        let end = match end_of(day) {
+            Some(end) if s < end => end,
+            _ => end_of(day + 1).expect("windows have periods"),
+        };
+        DateTime::from_timestamp(end, 0).expect("in range")
     }
 }
 
@@ -734,6 +757,44 @@ mod tests {
         let start = at("2024-01-01T00:00:00+08:00").timestamp();
         let end = at("2026-06-30T00:00:00+08:00").timestamp();
         (start..end).prop_map(|s| DateTime::from_timestamp(s, 0).unwrap())
+    }
+
+    /// The window periods of a date the slow way, every instant through the database.
+    fn window_periods_by_database(cal: &WorkingCalendar, date: NaiveDate) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
+        let mut out: Vec<_> = cal.windows[0]
+            .1
+            .iter()
+            .map(|&(from, to)| {
+                let end_date = if to <= from { date.succ_opt().unwrap() } else { date };
+                (local_instant(cal.zone, date, from), local_instant(cal.zone, end_date, to))
+            })
+            .collect();
+        out.sort_unstable();
+        out
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn windows_agree_with_the_database_across_daylight_saving_changes(
+            seconds in 1_704_067_200i64..1_735_689_600, // 2024 in UTC
+        ) {
+            let ny = calendar("calendar ny zone America/New_York valid 2024 window night 22:00-02:30, 08:30-12:00");
+            let t = DateTime::from_timestamp(seconds, 0).unwrap();
+            let date = t.with_timezone(&ny.zone).date_naive();
+            for d in [date.pred_opt().unwrap(), date, date.succ_opt().unwrap()] {
+                let day = (d - ny.first).num_days();
+                let by_database: Vec<(i64, i64)> =
+                    window_periods_by_database(&ny, d).iter().map(|(a, b)| (a.timestamp(), b.timestamp())).collect();
+                prop_assert_eq!(ny.window_on(0, day).collect::<Vec<_>>(), by_database);
+            }
+            let inside = [date.pred_opt().unwrap(), date]
+                .into_iter()
+                .flat_map(|d| window_periods_by_database(&ny, d))
+                .any(|(s, e)| s <= t && t < e);
+            prop_assert_eq!(ny.in_window(t, 0), inside);
+        }
     }
 
     proptest! {

@@ -6,17 +6,22 @@ const WILDCARD_MAX: usize = 12;
 
 /// Whether a character is ignored when matching phrases.
 fn ignored(c: char) -> bool {
-    c.is_whitespace()
-        || c.is_ascii_punctuation()
-        // General punctuation (“ ” … —), CJK punctuation (、。「」), CJK compatibility forms,
-        // and the full-width forms of ASCII punctuation (，！？：).
-        || matches!(c as u32,
-            0x2000..=0x206F | 0x3000..=0x303F | 0xFE30..=0xFE4F
-            | 0xFF01..=0xFF0F | 0xFF1A..=0xFF20 | 0xFF3B..=0xFF40 | 0xFF5B..=0xFF65)
+    if c.is_ascii() {
+        return c.is_ascii_punctuation() || matches!(c, '\t'..='\r' | ' ');
+    }
+    // General punctuation (“ ” … —), CJK punctuation (、。「」), CJK compatibility forms,
+    // and the full-width forms of ASCII punctuation (，！？：); other white space lies below
+    // U+3000, so most text (CJK ideographs) is decided by comparisons alone.
+    matches!(c as u32,
+        0x2000..=0x206F | 0x3000..=0x303F | 0xFE30..=0xFE4F
+        | 0xFF01..=0xFF0F | 0xFF1A..=0xFF20 | 0xFF3B..=0xFF40 | 0xFF5B..=0xFF65)
+        || ((c as u32) < 0x3000 && c.is_whitespace())
 }
 
-fn normalize(text: &str) -> Vec<char> {
-    text.chars().filter(|c| !ignored(*c)).collect()
+fn normalize(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    out.extend(text.chars().filter(|c| !ignored(*c)));
+    out
 }
 
 /// A phrase prepared for matching: split at `XX`, punctuation and spaces removed.
@@ -24,7 +29,7 @@ fn normalize(text: &str) -> Vec<char> {
 pub struct Phrase {
     /// The phrase as written.
     pub text: std::sync::Arc<str>,
-    parts: Vec<Vec<char>>,
+    parts: Vec<String>,
 }
 
 impl Phrase {
@@ -33,33 +38,94 @@ impl Phrase {
         let parts = text.split("XX").map(normalize).collect();
         Phrase { text, parts }
     }
+
+    /// Whether the phrase occurs in a normalised text.
+    fn occurs_in(&self, text: &str) -> bool {
+        let Some((first, rest)) = self.parts.split_first() else { return true };
+        if rest.is_empty() {
+            return text.contains(first.as_str());
+        }
+        // Where each part may end, as byte offsets, part after part: every candidate is
+        // tried once, so the work is bounded by the text's length times the gaps allowed,
+        // however many `XX` the phrase has.
+        let mut ends: Vec<usize> = text.match_indices(first.as_str()).map(|(at, m)| at + m.len()).collect();
+        for part in rest {
+            let mut next: Vec<usize> = Vec::new();
+            for &end in &ends {
+                let after = &text[end..];
+                for (offset, c) in after.char_indices().take(WILDCARD_MAX) {
+                    let start = end + offset + c.len_utf8();
+                    if text[start..].starts_with(part.as_str()) {
+                        next.push(start + part.len());
+                    }
+                }
+            }
+            next.sort_unstable();
+            next.dedup();
+            if next.is_empty() {
+                return false;
+            }
+            ends = next;
+        }
+        !ends.is_empty()
+    }
 }
 
 /// The first of `phrases` that occurs in `text`, ignoring punctuation and spaces. The text
 /// is normalised once.
 pub fn first_mentioned<'p>(text: &str, phrases: &'p [Phrase]) -> Option<&'p Phrase> {
     let text = normalize(text);
-    phrases.iter().find(|phrase| (0..=text.len()).any(|start| matches_from(&text[start..], &phrase.parts)))
-}
-
-/// Whether `parts` match at the very start of `text`, with a short gap between parts.
-fn matches_from(text: &[char], parts: &[Vec<char>]) -> bool {
-    let Some((first, rest)) = parts.split_first() else {
-        return true;
-    };
-    if !text.starts_with(first) {
-        return false;
-    }
-    let after = &text[first.len()..];
-    if rest.is_empty() {
-        return true;
-    }
-    (1..=WILDCARD_MAX.min(after.len())).any(|gap| matches_from(&after[gap..], rest))
+    phrases.iter().find(|phrase| phrase.occurs_in(&text))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{first_mentioned, Phrase};
+    use proptest::prelude::*;
+
+    use super::{first_mentioned, normalize, Phrase, WILDCARD_MAX};
+
+    /// The definition, tried at every start with every gap: exponential, for checking.
+    fn by_definition(text: &[char], parts: &[Vec<char>]) -> bool {
+        fn from(text: &[char], parts: &[Vec<char>]) -> bool {
+            let Some((first, rest)) = parts.split_first() else { return true };
+            if !text.starts_with(first) {
+                return false;
+            }
+            let after = &text[first.len()..];
+            rest.is_empty() || (1..=WILDCARD_MAX.min(after.len())).any(|gap| from(&after[gap..], rest))
+        }
+        (0..=text.len()).any(|start| from(&text[start..], parts))
+    }
+
+    proptest! {
+        #[test]
+        fn matching_agrees_with_the_definition(text in "[ab你，XX ]{0,40}", phrase in "[ab你，X]{0,8}") {
+            let chars: Vec<char> = normalize(&text).chars().collect();
+            let parts: Vec<Vec<char>> = phrase.split("XX").map(|p| normalize(p).chars().collect()).collect();
+            prop_assert_eq!(mentions(&text, &phrase), by_definition(&chars, &parts), "{:?} in {:?}", phrase, text);
+        }
+    }
+
+    #[test]
+    fn white_space_and_punctuation_are_what_they_were() {
+        let by_rule = |c: char| {
+            c.is_whitespace()
+                || c.is_ascii_punctuation()
+                || matches!(c as u32,
+                    0x2000..=0x206F | 0x3000..=0x303F | 0xFE30..=0xFE4F
+                    | 0xFF01..=0xFF0F | 0xFF1A..=0xFF20 | 0xFF3B..=0xFF40 | 0xFF5B..=0xFF65)
+        };
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            assert_eq!(super::ignored(c), by_rule(c), "{c:?} U+{:04X}", c as u32);
+        }
+    }
+
+    #[test]
+    fn many_wildcards_do_not_multiply_the_work() {
+        let text = "你".repeat(200);
+        assert!(!mentions(&text, "XX你XX你XX你XX你XX你XX你XX吗"));
+        assert!(mentions(&format!("{text}吗"), "XX你XX你XX你XX你XX你XX你XX吗"));
+    }
 
     fn mentions(text: &str, phrase: &str) -> bool {
         first_mentioned(text, &[Phrase::new(phrase.into())]).is_some()

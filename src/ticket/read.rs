@@ -2,7 +2,6 @@
 //! followed, every other value is skipped without being built, and text that needs no
 //! unescaping is not copied twice.
 
-use std::cmp::Ordering;
 use std::fmt;
 use std::sync::Arc;
 
@@ -25,17 +24,19 @@ pub(crate) struct Schema {
 
 #[derive(Debug, Clone, Default)]
 struct Node {
-    /// Sorted by [`Key`], for binary search.
     children: Vec<(Key, Child)>,
+    /// An open-addressing table of indices into `children`, by the hash of their keys.
+    table: Vec<u32>,
     /// Its number among the schema's groups (the root is 0), to notice a group given twice.
     group: usize,
     /// Its dotted path, for problems.
     path: Box<str>,
 }
 
-/// A key, ordered by length and first bytes before the rest: finding one costs a few
-/// integer comparisons and, at most, one comparison of the whole key.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+/// A key, hashed by its length and first bytes: finding one costs a multiplication, an
+/// integer comparison or two and, for a key longer than eight bytes, one comparison of the
+/// whole key.
+#[derive(Debug, Clone, PartialEq, Eq)]
 struct Key {
     len: usize,
     /// The first eight bytes, zero-padded, read as a big-endian number.
@@ -47,7 +48,19 @@ impl Key {
     fn new(text: &str) -> Key {
         Key { len: text.len(), prefix: prefix(text), text: text.into() }
     }
+
+    fn is(&self, len: usize, prefix: u64, text: &str) -> bool {
+        self.len == len && self.prefix == prefix && (len <= 8 || *self.text == *text)
+    }
 }
+
+/// Where a key's search starts in a table of `mask + 1` entries.
+fn slot(len: usize, prefix: u64, mask: usize) -> usize {
+    let mixed = (prefix ^ (len as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)).wrapping_mul(0xFF51_AFD7_ED55_8CCD);
+    (mixed >> 32) as usize & mask
+}
+
+const EMPTY: u32 = u32::MAX;
 
 fn prefix(text: &str) -> u64 {
     let mut bytes = [0u8; 8];
@@ -70,7 +83,7 @@ impl Schema {
             let Some(id) = FieldId::new(i) else { break };
             root.insert(&field.segments, id, &mut groups);
         }
-        root.sort();
+        root.index();
         Schema { root, groups }
     }
 }
@@ -86,7 +99,7 @@ impl Node {
             Some(at) => at,
             None => {
                 let path = if self.path.is_empty() { first.clone() } else { format!("{}.{first}", self.path) };
-                let node = Node { children: Vec::new(), group: *groups, path: path.into() };
+                let node = Node { children: Vec::new(), table: Vec::new(), group: *groups, path: path.into() };
                 *groups += 1;
                 self.children.push((Key::new(first), Child::Object(node)));
                 self.children.len() - 1
@@ -98,23 +111,36 @@ impl Node {
         }
     }
 
-    fn sort(&mut self) {
-        self.children.sort_by(|a, b| a.0.cmp(&b.0));
+    /// Build the lookup tables, this node's and its groups'.
+    fn index(&mut self) {
+        // At most half full, so a search ends quickly at an empty entry.
+        let size = (self.children.len() * 2).next_power_of_two().max(2);
+        self.table = vec![EMPTY; size];
+        for (i, (key, _)) in self.children.iter().enumerate() {
+            let mut at = slot(key.len, key.prefix, size - 1);
+            while self.table[at] != EMPTY {
+                at = (at + 1) & (size - 1);
+            }
+            self.table[at] = u32::try_from(i).unwrap_or(EMPTY);
+        }
         for (_, child) in &mut self.children {
             if let Child::Object(node) = child {
-                node.sort();
+                node.index();
             }
         }
     }
 
     fn get(&self, key: &str) -> Option<&Child> {
         let (len, prefix) = (key.len(), prefix(key));
-        let found = self.children.binary_search_by(|(k, _)| {
-            (k.len, k.prefix)
-                .cmp(&(len, prefix))
-                .then_with(|| if len <= 8 { Ordering::Equal } else { (*k.text).cmp(key) })
-        });
-        found.ok().map(|i| &self.children[i].1)
+        let mask = self.table.len().checked_sub(1)?;
+        let mut at = slot(len, prefix, mask);
+        loop {
+            let (k, child) = self.children.get(*self.table.get(at)? as usize)?;
+            if k.is(len, prefix, key) {
+                return Some(child);
+            }
+            at = (at + 1) & mask;
+        }
     }
 }
 
