@@ -179,15 +179,46 @@ pub fn decide_lines(
     let mut total = BatchSummary::default();
     if options.jobs <= 1 {
         let mut worker = Worker::new(policy, options);
-        let (mut seq, mut line) = (0, 1);
-        while let Some(chunk) = read_chunk(&mut input, seq, line)? {
-            let done = worker.chunk(&chunk);
-            output.write_all(&done.output)?;
-            done.reports.iter().for_each(&mut report);
-            total += done.summary;
-            seq += 1;
-            line += chunk.ends.len();
+        let mut decided = Vec::new();
+        let mut reports = Vec::new();
+        // A line split by the reader's buffer is put together here; whole lines are decided
+        // where they lie.
+        let mut partial: Vec<u8> = Vec::new();
+        let mut line = 1;
+        loop {
+            let buffer = input.fill_buf()?;
+            if buffer.is_empty() {
+                break;
+            }
+            let mut start = 0;
+            while let Some(end) = memchr::memchr(b'\n', &buffer[start..]).map(|i| start + i + 1) {
+                let summary = if partial.is_empty() {
+                    worker.line(line, &buffer[start..end], &mut decided, &mut reports)
+                } else {
+                    partial.extend_from_slice(&buffer[start..end]);
+                    let summary = worker.line(line, &partial, &mut decided, &mut reports);
+                    partial.clear();
+                    summary
+                };
+                total += summary;
+                line += 1;
+                start = end;
+                // Written every few hundred decisions, so output flows and memory stays flat.
+                if decided.len() >= 1 << 16 || !reports.is_empty() {
+                    output.write_all(&decided)?;
+                    decided.clear();
+                    reports.drain(..).for_each(|r| report(&r));
+                }
+            }
+            partial.extend_from_slice(&buffer[start..]);
+            let consumed = buffer.len();
+            input.consume(consumed);
         }
+        if !partial.is_empty() {
+            total += worker.line(line, &partial, &mut decided, &mut reports);
+        }
+        output.write_all(&decided)?;
+        reports.iter().for_each(&mut report);
         return Ok(total);
     }
 

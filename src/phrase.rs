@@ -19,9 +19,22 @@ fn ignored(c: char) -> bool {
 }
 
 fn normalize(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    out.extend(text.chars().filter(|c| !ignored(*c)));
+    let mut out = String::new();
+    normalize_into(text, &mut out);
     out
+}
+
+/// Write `text` without the characters phrases ignore into `out`, run by run.
+fn normalize_into(text: &str, out: &mut String) {
+    out.clear();
+    let mut run = 0;
+    for (at, c) in text.char_indices() {
+        if ignored(c) {
+            out.push_str(&text[run..at]);
+            run = at + c.len_utf8();
+        }
+    }
+    out.push_str(&text[run..]);
 }
 
 /// A phrase prepared for matching: split at `XX`, punctuation and spaces removed.
@@ -72,10 +85,10 @@ impl Phrase {
 }
 
 /// The first of `phrases` that occurs in `text`, ignoring punctuation and spaces. The text
-/// is normalised once.
-pub fn first_mentioned<'p>(text: &str, phrases: &'p [Phrase]) -> Option<&'p Phrase> {
-    let text = normalize(text);
-    phrases.iter().find(|phrase| phrase.occurs_in(&text))
+/// is normalised once, into `buffer`, which is kept to be reused.
+pub fn first_mentioned<'p>(text: &str, phrases: &'p [Phrase], buffer: &mut String) -> Option<&'p Phrase> {
+    normalize_into(text, buffer);
+    phrases.iter().find(|phrase| phrase.occurs_in(buffer))
 }
 
 #[cfg(test)]
@@ -128,15 +141,16 @@ mod tests {
     }
 
     fn mentions(text: &str, phrase: &str) -> bool {
-        first_mentioned(text, &[Phrase::new(phrase.into())]).is_some()
+        first_mentioned(text, &[Phrase::new(phrase.into())], &mut String::new()).is_some()
     }
 
     #[test]
     fn the_first_phrase_found_is_named() {
         let phrases = [Phrase::new("请你不要投诉".into()), Phrase::new("这是规定,我有什么办法".into())];
-        let found = first_mentioned("唉，这是规定，我有什么办法", &phrases).map(|p| &*p.text);
+        let mut buffer = String::new();
+        let found = first_mentioned("唉，这是规定，我有什么办法", &phrases, &mut buffer).map(|p| &*p.text);
         assert_eq!(found, Some("这是规定,我有什么办法"));
-        assert_eq!(first_mentioned("您好，请问还有其它问题吗", &phrases), None);
+        assert_eq!(first_mentioned("您好，请问还有其它问题吗", &phrases, &mut buffer), None);
     }
 
     #[test]

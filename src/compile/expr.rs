@@ -280,6 +280,9 @@ impl Compiler {
     // ------------------------------------------------------------ conditions
 
     pub fn bool(&mut self, e: &Expr) -> BoolCode {
+        if let ExprKind::Let(id) = e.kind {
+            return code(move |ctx| ctx.let_condition(id));
+        }
         if let Some(f) = self.read(e, as_bool) {
             return f;
         }
@@ -474,7 +477,8 @@ impl Compiler {
                 let phrases = phrases.clone();
                 code(move |ctx| {
                     let t = text(ctx)?;
-                    let found = phrase::first_mentioned(&t, &phrases).map(|p| p.text.clone());
+                    let found =
+                        phrase::first_mentioned(&t, &phrases, &mut ctx.scratch.normalized).map(|p| p.text.clone());
                     let hit = found.is_some();
                     ctx.scratch.mentions[memo] = Some(found);
                     Some(hit)
@@ -494,7 +498,8 @@ impl Compiler {
                 code(move |ctx| {
                     let t = text(ctx)?;
                     let prepared: Vec<Phrase> = phrases(ctx)?.iter().cloned().map(Phrase::new).collect();
-                    let found = phrase::first_mentioned(&t, &prepared).map(|p| p.text.clone());
+                    let found =
+                        phrase::first_mentioned(&t, &prepared, &mut ctx.scratch.normalized).map(|p| p.text.clone());
                     let hit = found.is_some();
                     ctx.scratch.mentions[memo] = Some(found);
                     Some(hit)

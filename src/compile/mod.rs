@@ -21,7 +21,7 @@ pub struct Program {
     /// One compiled calendar per [`Model::calendars`] entry, same index.
     pub calendars: Vec<WorkingCalendar>,
     /// One per [`Model::lets`] entry.
-    pub(crate) lets: Vec<ValueCode>,
+    pub(crate) lets: Vec<LetCode>,
     /// What each `let` reads, for the full trace.
     pub(crate) let_facts: Vec<FactPlan>,
     /// One per [`Model::rules`] entry.
@@ -44,6 +44,12 @@ impl fmt::Debug for Program {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Program").field("policy", &self.model.name).field("rules", &self.rules.len()).finish()
     }
+}
+
+/// A compiled `let`: conditions, most `let`s are, are remembered in a byte each.
+pub(crate) enum LetCode {
+    Bool(BoolCode),
+    Value(ValueCode),
 }
 
 /// A condition and what it reads.
@@ -97,7 +103,14 @@ pub fn compile(model: Model, locate: impl Fn(Span) -> String) -> Program {
     let calendars =
         model.calendars.iter().map(|spec| WorkingCalendar::compile(spec, locate(spec.valid_at).into())).collect();
     let mut c = Compiler::new();
-    let lets = model.lets.iter().map(|l| c.value(&l.expr)).collect();
+    let lets = model
+        .lets
+        .iter()
+        .map(|l| match l.ty {
+            Type::Bool => LetCode::Bool(c.bool(&l.expr)),
+            _ => LetCode::Value(c.value(&l.expr)),
+        })
+        .collect();
     let let_facts = model.lets.iter().map(|l| c.facts(&l.expr)).collect();
     let condition = |c: &mut Compiler, e: &Expr| Condition { test: c.bool(e), facts: c.facts(e) };
     let rules = model

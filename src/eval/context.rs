@@ -7,17 +7,28 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::error::{EvaluationError, EvaluationErrorKind, Site};
 use crate::calendar::{add_days, local_instant, OutsideCalendar, WorkingCalendar};
-use crate::compile::Program;
+use crate::compile::{LetCode, Program};
 use crate::model::{CalendarId, DurationSpec, GradeId, Id, LetId, Unit};
 use crate::value::Value;
+
+/// A condition `let` not computed yet for this ticket.
+const NOT_YET: u8 = 0;
+const UNKNOWN: u8 = 1;
+const FALSE: u8 = 2;
+const TRUE: u8 = 3;
 
 /// Buffers an evaluation fills, kept with the decision so that deciding again reuses them.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Scratch {
     /// `let` values, computed when first read.
     pub lets: Vec<Option<Value>>,
+    /// Values of conditions among the `let`s, computed when first read: [`NOT_YET`], else
+    /// [`UNKNOWN`], [`FALSE`] or [`TRUE`].
+    pub conditions: Vec<u8>,
     /// For each written-out `mentions`: the phrase found, once searched.
     pub mentions: Vec<Option<Option<Arc<str>>>>,
+    /// A transcript without what phrases ignore, kept to reuse its buffer.
+    pub normalized: String,
 }
 
 impl Scratch {
@@ -25,6 +36,8 @@ impl Scratch {
     pub fn reset(&mut self, program: &Program) {
         self.lets.clear();
         self.lets.resize(program.lets.len(), None);
+        self.conditions.clear();
+        self.conditions.resize(program.lets.len(), NOT_YET);
         self.mentions.clear();
         self.mentions.resize(program.mentions, None);
     }
@@ -87,18 +100,50 @@ impl<'t> Ctx<'t> {
 
     /// A `let`'s value, computed on first use.
     pub fn let_value(&mut self, id: LetId) -> &Value {
+        static VALUES: [Value; 3] = [Value::Null, Value::Bool(false), Value::Bool(true)];
         let i = id.index();
-        if matches!(self.scratch.lets.get(i), Some(None)) {
-            let program = self.program;
-            let outer = self.site.via.replace(id);
-            let value = (program.lets[i])(self);
-            self.site.via = outer;
-            self.scratch.lets[i] = Some(value);
+        let program = self.program;
+        match program.lets.get(i) {
+            Some(LetCode::Bool(_)) => {
+                return match self.let_condition(id) {
+                    None => &VALUES[0],
+                    Some(b) => &VALUES[1 + usize::from(b)],
+                };
+            }
+            Some(LetCode::Value(code)) if matches!(self.scratch.lets.get(i), Some(None)) => {
+                let outer = self.site.via.replace(id);
+                let value = code(self);
+                self.site.via = outer;
+                self.scratch.lets[i] = Some(value);
+            }
+            _ => {}
         }
         match self.scratch.lets.get(i) {
             Some(Some(v)) => v,
             _ => &Value::Null,
         }
+    }
+
+    /// A condition `let`, computed on first use.
+    pub fn let_condition(&mut self, id: LetId) -> Option<bool> {
+        let i = id.index();
+        match self.scratch.conditions.get(i) {
+            Some(&FALSE) => return Some(false),
+            Some(&TRUE) => return Some(true),
+            Some(&UNKNOWN) | None => return None,
+            Some(_) => {}
+        }
+        let program = self.program;
+        let Some(LetCode::Bool(code)) = program.lets.get(i) else { return None };
+        let outer = self.site.via.replace(id);
+        let value = code(self);
+        self.site.via = outer;
+        self.scratch.conditions[i] = match value {
+            None => UNKNOWN,
+            Some(false) => FALSE,
+            Some(true) => TRUE,
+        };
+        value
     }
 
     /// Record a problem at the current site; the caller then treats the result as unknown.

@@ -288,7 +288,7 @@ pub(crate) fn text_set(mut texts: Vec<Arc<str>>) -> Value {
     Value::TextSet(texts.into())
 }
 
-fn not_one_of(model: &Model, e: EnumId, s: &str) -> FieldProblemKind {
+pub(crate) fn not_one_of(model: &Model, e: EnumId, s: &str) -> FieldProblemKind {
     let allowed = model.enum_def(e).values.iter().map(|v| v.name.clone()).collect();
     FieldProblemKind::NotOneOf { value: s.to_string(), allowed }
 }

@@ -9,55 +9,54 @@ use rust_decimal::Decimal;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::{
-    decimal, duration, enum_bit, enum_value, text_set, time, FieldProblem, FieldProblemKind, PreparedTicket,
-    TicketError, WHOLE,
+    decimal, duration, not_one_of, text_set, time, FieldProblem, FieldProblemKind, PreparedTicket, TicketError, WHOLE,
 };
 use crate::model::{EnumId, FieldId, Id, Model, Type};
 use crate::value::Value;
 
-/// The schema's paths as a tree of object keys, built once per policy.
+/// The schema's paths as a tree of object keys, and each enum's values, built once per
+/// policy.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Schema {
     root: Node,
     groups: usize,
+    /// The values of each enum, indexed by [`EnumId`].
+    enums: Vec<Names>,
 }
 
 #[derive(Debug, Clone, Default)]
 struct Node {
-    children: Vec<(Key, Child)>,
-    /// An open-addressing table of indices into `children`, by the hash of their keys.
-    table: Vec<u32>,
+    keys: Names,
+    /// What each key names, in the order of `keys`.
+    children: Vec<Child>,
     /// Its number among the schema's groups (the root is 0), to notice a group given twice.
     group: usize,
     /// Its dotted path, for problems.
     path: Box<str>,
 }
 
-/// A key, hashed by its length and first bytes: finding one costs a multiplication, an
-/// integer comparison or two and, for a key longer than eight bytes, one comparison of the
-/// whole key.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Key {
+#[derive(Debug, Clone)]
+enum Child {
+    Field(FieldId),
+    Object(Node),
+}
+
+/// Names found by hashing their length and first eight bytes: finding one costs a
+/// multiplication, an integer comparison or two and, for a name longer than eight bytes,
+/// one comparison of the whole name.
+#[derive(Debug, Clone, Default)]
+struct Names {
+    names: Vec<Name>,
+    /// Open addressing, at most half full: indices into `names`, or [`EMPTY`].
+    table: Vec<u32>,
+}
+
+#[derive(Debug, Clone)]
+struct Name {
     len: usize,
     /// The first eight bytes, zero-padded, read as a big-endian number.
     prefix: u64,
     text: Box<str>,
-}
-
-impl Key {
-    fn new(text: &str) -> Key {
-        Key { len: text.len(), prefix: prefix(text), text: text.into() }
-    }
-
-    fn is(&self, len: usize, prefix: u64, text: &str) -> bool {
-        self.len == len && self.prefix == prefix && (len <= 8 || *self.text == *text)
-    }
-}
-
-/// Where a key's search starts in a table of `mask + 1` entries.
-fn slot(len: usize, prefix: u64, mask: usize) -> usize {
-    let mixed = (prefix ^ (len as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)).wrapping_mul(0xFF51_AFD7_ED55_8CCD);
-    (mixed >> 32) as usize & mask
 }
 
 const EMPTY: u32 = u32::MAX;
@@ -69,10 +68,47 @@ fn prefix(text: &str) -> u64 {
     u64::from_be_bytes(bytes)
 }
 
-#[derive(Debug, Clone)]
-enum Child {
-    Field(FieldId),
-    Object(Node),
+/// Where a name's search starts in a table of `mask + 1` entries.
+fn slot(len: usize, prefix: u64, mask: usize) -> usize {
+    let mixed = (prefix ^ (len as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)).wrapping_mul(0xFF51_AFD7_ED55_8CCD);
+    (mixed >> 32) as usize & mask
+}
+
+impl Names {
+    fn push(&mut self, text: &str) {
+        self.names.push(Name { len: text.len(), prefix: prefix(text), text: text.into() });
+    }
+
+    fn position(&self, text: &str) -> Option<usize> {
+        self.names.iter().position(|n| *n.text == *text)
+    }
+
+    /// Build the table, once every name is in.
+    fn index(&mut self) {
+        let size = (self.names.len() * 2).next_power_of_two().max(2);
+        self.table = vec![EMPTY; size];
+        for (i, name) in self.names.iter().enumerate() {
+            let mut at = slot(name.len, name.prefix, size - 1);
+            while self.table[at] != EMPTY {
+                at = (at + 1) & (size - 1);
+            }
+            self.table[at] = u32::try_from(i).unwrap_or(EMPTY);
+        }
+    }
+
+    fn find(&self, text: &str) -> Option<usize> {
+        let (len, prefix) = (text.len(), prefix(text));
+        let mask = self.table.len().checked_sub(1)?;
+        let mut at = slot(len, prefix, mask);
+        loop {
+            let i = *self.table.get(at)? as usize;
+            let name = self.names.get(i)?;
+            if name.len == len && name.prefix == prefix && (len <= 8 || *name.text == *text) {
+                return Some(i);
+            }
+            at = (at + 1) & mask;
+        }
+    }
 }
 
 impl Schema {
@@ -84,7 +120,32 @@ impl Schema {
             root.insert(&field.segments, id, &mut groups);
         }
         root.index();
-        Schema { root, groups }
+        let enums = model
+            .enums
+            .iter()
+            .map(|e| {
+                let mut names = Names::default();
+                e.values.iter().for_each(|v| names.push(&v.name));
+                names.index();
+                names
+            })
+            .collect();
+        Schema { root, groups, enums }
+    }
+
+    /// The index of an enum's value.
+    fn enum_value(&self, e: EnumId, name: &str) -> Option<u16> {
+        self.enums.get(e.index())?.find(name).and_then(|i| u16::try_from(i).ok())
+    }
+
+    /// An enum's value, or the problem of a name that is not one.
+    fn enum_or(&self, model: &Model, e: EnumId, name: &str) -> Result<Value, FieldProblemKind> {
+        self.enum_value(e, name).map(Value::Enum).ok_or_else(|| not_one_of(model, e, name))
+    }
+
+    /// The bit of an enum's value in a set of them, or the problem of a name that is not one.
+    fn enum_bit(&self, model: &Model, e: EnumId, name: &str) -> Result<u64, FieldProblemKind> {
+        self.enum_value(e, name).and_then(|i| 1u64.checked_shl(u32::from(i))).ok_or_else(|| not_one_of(model, e, name))
     }
 }
 
@@ -92,38 +153,31 @@ impl Node {
     fn insert(&mut self, path: &[String], id: FieldId, groups: &mut usize) {
         let Some((first, rest)) = path.split_first() else { return };
         if rest.is_empty() {
-            self.children.push((Key::new(first), Child::Field(id)));
+            self.keys.push(first);
+            self.children.push(Child::Field(id));
             return;
         }
-        let at = match self.children.iter().position(|(k, _)| *k.text == **first) {
+        let at = match self.keys.position(first) {
             Some(at) => at,
             None => {
                 let path = if self.path.is_empty() { first.clone() } else { format!("{}.{first}", self.path) };
-                let node = Node { children: Vec::new(), table: Vec::new(), group: *groups, path: path.into() };
+                let node = Node { group: *groups, path: path.into(), ..Node::default() };
                 *groups += 1;
-                self.children.push((Key::new(first), Child::Object(node)));
+                self.keys.push(first);
+                self.children.push(Child::Object(node));
                 self.children.len() - 1
             }
         };
         // The checker forbids a path that is both a field and a group of fields.
-        if let Child::Object(inner) = &mut self.children[at].1 {
+        if let Some(Child::Object(inner)) = self.children.get_mut(at) {
             inner.insert(rest, id, groups);
         }
     }
 
     /// Build the lookup tables, this node's and its groups'.
     fn index(&mut self) {
-        // At most half full, so a search ends quickly at an empty entry.
-        let size = (self.children.len() * 2).next_power_of_two().max(2);
-        self.table = vec![EMPTY; size];
-        for (i, (key, _)) in self.children.iter().enumerate() {
-            let mut at = slot(key.len, key.prefix, size - 1);
-            while self.table[at] != EMPTY {
-                at = (at + 1) & (size - 1);
-            }
-            self.table[at] = u32::try_from(i).unwrap_or(EMPTY);
-        }
-        for (_, child) in &mut self.children {
+        self.keys.index();
+        for child in &mut self.children {
             if let Child::Object(node) = child {
                 node.index();
             }
@@ -131,16 +185,7 @@ impl Node {
     }
 
     fn get(&self, key: &str) -> Option<&Child> {
-        let (len, prefix) = (key.len(), prefix(key));
-        let mask = self.table.len().checked_sub(1)?;
-        let mut at = slot(len, prefix, mask);
-        loop {
-            let (k, child) = self.children.get(*self.table.get(at)? as usize)?;
-            if k.is(len, prefix, key) {
-                return Some(child);
-            }
-            at = (at + 1) & mask;
-        }
+        self.children.get(self.keys.find(key)?)
     }
 }
 
@@ -166,6 +211,7 @@ pub(crate) fn read(model: &Model, schema: &Schema, json: &str, out: &mut Prepare
     let mut duplicates: Vec<String> = Vec::new();
     let mut reader = Reader {
         model,
+        schema,
         slots: &mut out.slots,
         found: &mut out.found,
         groups: &mut out.groups,
@@ -224,6 +270,7 @@ fn syntax_message(e: &serde_json::Error) -> String {
 
 struct Reader<'a> {
     model: &'a Model,
+    schema: &'a Schema,
     slots: &'a mut Vec<Value>,
     found: &'a mut Vec<Found>,
     groups: &'a mut Vec<bool>,
@@ -288,7 +335,8 @@ impl<'de> Visitor<'de> for ObjectSeed<'_, '_> {
             match child {
                 Some(Child::Field(id)) => {
                     let ty = self.reader.model.field(*id).ty;
-                    let value = map.next_value_seed(ValueSeed { model: self.reader.model, ty })?;
+                    let value =
+                        map.next_value_seed(ValueSeed { model: self.reader.model, schema: self.reader.schema, ty })?;
                     self.reader.set(*id, value);
                 }
                 Some(Child::Object(node)) => {
@@ -378,6 +426,7 @@ impl<'de, 'r> Visitor<'de> for KeySeed<'r> {
 /// the field, not an error of the reading: it is consumed and the next key is read.
 struct ValueSeed<'m> {
     model: &'m Model,
+    schema: &'m Schema,
     ty: Type,
 }
 
@@ -457,7 +506,7 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
             Type::Decimal => decimal(s),
             Type::Time => time(s),
             Type::Duration => duration(s),
-            Type::Enum(e) => enum_value(self.model, e, s),
+            Type::Enum(e) => self.schema.enum_or(self.model, e, s),
             _ => self.wrong("a text"),
         })
     }
@@ -467,7 +516,9 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
         let result = match self.ty {
             Type::EnumSet(e) => {
                 let mut bits = 0u64;
-                while let Some(item) = seq.next_element_seed(Element { model: self.model, enum_id: Some(e) })? {
+                while let Some(item) =
+                    seq.next_element_seed(Element { model: self.model, schema: self.schema, enum_id: Some(e) })?
+                {
                     match item {
                         Ok(Item::Bit(b)) => bits |= b,
                         Ok(Item::Text(_)) => {}
@@ -480,7 +531,9 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
             }
             Type::TextSet => {
                 let mut texts = Vec::new();
-                while let Some(item) = seq.next_element_seed(Element { model: self.model, enum_id: None })? {
+                while let Some(item) =
+                    seq.next_element_seed(Element { model: self.model, schema: self.schema, enum_id: None })?
+                {
                     match item {
                         Ok(Item::Text(t)) => texts.push(t),
                         Ok(Item::Bit(_)) => {}
@@ -516,6 +569,7 @@ enum Item {
 
 struct Element<'m> {
     model: &'m Model,
+    schema: &'m Schema,
     enum_id: Option<EnumId>,
 }
 
@@ -542,7 +596,7 @@ impl<'de> Visitor<'de> for Element<'_> {
 
     fn visit_str<E: de::Error>(self, s: &str) -> Result<Self::Value, E> {
         Ok(match self.enum_id {
-            Some(e) => enum_bit(self.model, e, s).map(Item::Bit),
+            Some(e) => self.schema.enum_bit(self.model, e, s).map(Item::Bit),
             None => Ok(Item::Text(s.into())),
         })
     }
