@@ -18,7 +18,7 @@ pub struct BatchOptions {
     pub trace: TraceLevel,
     /// Indent each decision for people (one decision then spans several lines).
     pub pretty: bool,
-    /// Worker threads; 1 decides on the calling thread.
+    /// Threads deciding, the calling thread included; 1 decides on the calling thread alone.
     pub jobs: usize,
 }
 
@@ -59,26 +59,32 @@ impl std::ops::AddAssign for BatchSummary {
     }
 }
 
-/// Lines per chunk handed to a worker: enough to make handing over cheap, few enough to
-/// keep memory constant and output flowing.
-const CHUNK_LINES: usize = 256;
+/// Bytes of input per chunk handed to a worker: enough to make handing over cheap, few
+/// enough to keep memory constant and output flowing.
+const CHUNK_BYTES: usize = 1 << 17;
 /// Chunks in flight per worker.
 const IN_FLIGHT: usize = 4;
 
-/// A run of input lines: their bytes, where each ends, and the number of the first.
+/// Whole lines of input, read in one block: the worker finds where each ends, so the
+/// thread reading and writing does little more than copy. It carries an empty output
+/// buffer for the worker to fill, and the buffers travel back in [`Done`] to be used again:
+/// large buffers allocated anew for every chunk would cost more in page faults than
+/// deciding the tickets.
 struct Chunk {
     seq: u64,
-    first_line: usize,
     bytes: Vec<u8>,
-    ends: Vec<usize>,
+    output: Vec<u8>,
 }
 
-/// A chunk decided: its output, what to tell, and its counts.
+/// A chunk decided: its output, what to tell (lines counted from 1 within the chunk), how
+/// many lines it had, its counts, and its buffers back.
 struct Done {
     seq: u64,
     output: Vec<u8>,
     reports: Vec<LineReport>,
+    lines: usize,
     summary: BatchSummary,
+    bytes: Vec<u8>,
 }
 
 /// Decides lines into output, reusing its buffers from line to line.
@@ -140,29 +146,52 @@ impl<'p> Worker<'p> {
         summary
     }
 
-    fn chunk(&mut self, chunk: &Chunk) -> Done {
-        let mut output = Vec::with_capacity(chunk.bytes.len() * 2);
+    fn chunk(&mut self, chunk: Chunk) -> Done {
+        let Chunk { seq, bytes, mut output } = chunk;
+        output.clear();
         let mut reports = Vec::new();
         let mut summary = BatchSummary::default();
-        let mut start = 0;
-        for (i, &end) in chunk.ends.iter().enumerate() {
-            summary += self.line(chunk.first_line + i, &chunk.bytes[start..end], &mut output, &mut reports);
+        let (mut start, mut lines) = (0, 0);
+        while start < bytes.len() {
+            let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i + 1);
+            lines += 1;
+            summary += self.line(lines, &bytes[start..end], &mut output, &mut reports);
             start = end;
         }
-        Done { seq: chunk.seq, output, reports, summary }
+        Done { seq, output, reports, lines, summary, bytes }
     }
 }
 
-/// Read up to [`CHUNK_LINES`] lines; `None` at the end of the input.
-fn read_chunk(input: &mut impl BufRead, seq: u64, first_line: usize) -> io::Result<Option<Chunk>> {
-    let mut chunk = Chunk { seq, first_line, bytes: Vec::new(), ends: Vec::new() };
-    while chunk.ends.len() < CHUNK_LINES {
-        if input.read_until(b'\n', &mut chunk.bytes)? == 0 {
-            break;
+/// Read whole lines, about [`CHUNK_BYTES`] of them, into `bytes`, taking from the reader
+/// only what ends at a line end (or the input's end). Whether the input has ended.
+fn read_block(input: &mut impl BufRead, bytes: &mut Vec<u8>) -> io::Result<bool> {
+    bytes.clear();
+    loop {
+        let buffer = input.fill_buf()?;
+        if buffer.is_empty() {
+            return Ok(true);
         }
-        chunk.ends.push(chunk.bytes.len());
+        // Once a chunk's worth is there: the last line end that fits, or else (a line longer
+        // than a chunk) the first one after.
+        let room = CHUNK_BYTES.saturating_sub(bytes.len());
+        let end = if buffer.len() < room {
+            None
+        } else {
+            memchr::memrchr(b'\n', &buffer[..room]).or_else(|| memchr::memchr(b'\n', &buffer[room..]).map(|i| room + i))
+        };
+        match end {
+            Some(last) => {
+                bytes.extend_from_slice(&buffer[..=last]);
+                input.consume(last + 1);
+                return Ok(false);
+            }
+            None => {
+                bytes.extend_from_slice(buffer);
+                let n = buffer.len();
+                input.consume(n);
+            }
+        }
     }
-    Ok((!chunk.ends.is_empty()).then_some(chunk))
 }
 
 /// Decide every line of `input` (JSON Lines), writing one decision per decided line to
@@ -222,11 +251,14 @@ pub fn decide_lines(
         return Ok(total);
     }
 
+    // The calling thread reads, writes, and decides chunks too, between the `jobs - 1`
+    // threads it starts: `jobs` threads in all, none waiting on another to be scheduled.
+    let limit = (options.jobs * IN_FLIGHT) as u64;
     let (work, queue) = mpsc::sync_channel::<Chunk>(options.jobs * IN_FLIGHT);
     let queue = Mutex::new(queue);
     let (finished, results) = mpsc::channel::<Done>();
     std::thread::scope(|scope| -> io::Result<BatchSummary> {
-        for _ in 0..options.jobs {
+        for _ in 1..options.jobs {
             let (queue, finished) = (&queue, finished.clone());
             scope.spawn(move || {
                 let mut worker = Worker::new(policy, options);
@@ -237,41 +269,58 @@ pub fn decide_lines(
                         Err(_) => return,
                     };
                     let Ok(chunk) = next else { return };
-                    if finished.send(worker.chunk(&chunk)).is_err() {
+                    if finished.send(worker.chunk(chunk)).is_err() {
                         return;
                     }
                 }
             });
         }
         drop(finished);
+        let mut own = Worker::new(policy, options);
         // Chunks decided out of turn wait here; at most the chunks in flight.
         let mut waiting: BTreeMap<u64, Done> = BTreeMap::new();
-        let (mut sent, mut written, mut line) = (0u64, 0u64, 1usize);
+        // Chunks written, whose buffers are used again.
+        let mut spare: Vec<Done> = Vec::new();
+        let (mut sent, mut written, mut first_line) = (0u64, 0u64, 0usize);
         let mut input_done = false;
         let result = (|| -> io::Result<()> {
             loop {
-                while !input_done && sent - written < (options.jobs * IN_FLIGHT) as u64 {
-                    match read_chunk(&mut input, sent, line)? {
-                        Some(chunk) => {
-                            line += chunk.ends.len();
-                            sent += 1;
-                            if work.send(chunk).is_err() {
-                                return Err(io::Error::other("a worker stopped"));
-                            }
-                        }
-                        None => input_done = true,
+                while !input_done && sent - written < limit {
+                    let (mut bytes, output) = spare.pop().map_or_else(Default::default, |d| (d.bytes, d.output));
+                    input_done = read_block(&mut input, &mut bytes)?;
+                    if bytes.is_empty() {
+                        continue;
                     }
+                    if work.send(Chunk { seq: sent, bytes, output }).is_err() {
+                        return Err(io::Error::other("a worker stopped"));
+                    }
+                    sent += 1;
                 }
                 if written == sent {
                     return Ok(());
                 }
-                let done = results.recv().map_err(|_| io::Error::other("a worker stopped"))?;
+                // Decide a chunk here while there is one; else wait for a worker's. A worker
+                // waits for work holding the queue's lock, so that lock is only tried.
+                let mine = match queue.try_lock() {
+                    Ok(q) => q.try_recv().ok(),
+                    Err(_) => None,
+                };
+                let done = match mine {
+                    Some(chunk) => own.chunk(chunk),
+                    None => results.recv().map_err(|_| io::Error::other("a worker stopped"))?,
+                };
                 waiting.insert(done.seq, done);
-                while let Some(done) = waiting.remove(&written) {
+                waiting.extend(results.try_iter().map(|d| (d.seq, d)));
+                while let Some(mut done) = waiting.remove(&written) {
                     output.write_all(&done.output)?;
-                    done.reports.iter().for_each(&mut report);
+                    for mut r in done.reports.drain(..) {
+                        r.line += first_line;
+                        report(&r);
+                    }
+                    first_line += done.lines;
                     total += done.summary;
                     written += 1;
+                    spare.push(done);
                 }
             }
         })();
