@@ -1114,3 +1114,51 @@ yields!(phrases_may_come_from_the_ticket, PHRASES_FROM_THE_TICKET,
 yields!(phrases_from_the_ticket_that_are_absent_do_not_fire, PHRASES_FROM_THE_TICKET,
     {"id": "P2", "transcript": "您好，请问还有其它问题吗", "banned": ["你到XX部门问问吧"]},
     "actions" => []);
+
+// ---------------------------------------------------------------- overflow
+
+const OVERFLOW: &str = r#"
+policy overflow
+  zone Asia/Shanghai
+ticket
+  id     text
+  count  int
+  times  int
+  money  decimal
+actions big
+rule product [SI-13]
+  value product = count * times
+  value money_times = money * 1000000
+rule check
+  when count * times > 0
+  action big
+"#;
+
+#[test]
+fn an_overflow_is_a_problem_never_a_silent_unknown() {
+    let d = decide(
+        OVERFLOW,
+        json!({"id": "OV1", "count": 4611686018427387904_i64, "times": 4, "money": "79228162514264337593543950"}),
+    );
+    assert_eq!(d["values"], json!({}), "{d:#}");
+    assert_eq!(d["actions"], json!([]));
+    let problems: Vec<(&str, &str, &str)> = d["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["error"].as_str().unwrap(), p["rule"].as_str().unwrap(), p["op"].as_str().unwrap()))
+        .collect();
+    assert_eq!(problems, [("overflow", "product", "*"), ("overflow", "product", "*"), ("overflow", "check", "*")]);
+    assert_eq!(d["problems"][0]["value"], "product");
+    assert_eq!(d["problems"][1]["value"], "money_times");
+    assert_eq!(d["problems"][2]["computing"], "condition");
+    let effects = &d["trace"][0]["effects"];
+    assert_eq!(
+        effects,
+        &json!([{"value": "product", "unset": "problem"}, {"value": "money_times", "unset": "problem"}])
+    );
+    // Within range, the same policy computes.
+    let d = decide(OVERFLOW, json!({"id": "OV2", "count": 3, "times": 4, "money": "1.5"}));
+    assert_eq!(d["values"], json!({"product": 12, "money_times": "1500000.0"}));
+    assert!(d.get("problems").is_none());
+}

@@ -15,6 +15,7 @@ use crate::compile::Program;
 use crate::eval::context::Scratch;
 use crate::eval::error::{EvaluationError, Owner};
 use crate::eval::trace::{Applied as AppliedId, Owned, Trace, TraceLevel};
+use crate::eval::Buffers;
 use crate::model::*;
 use crate::value::Value;
 
@@ -36,6 +37,7 @@ pub struct Decision<'p> {
     pub(crate) trace: Trace,
     pub(crate) problems: Vec<EvaluationError>,
     pub(crate) scratch: Scratch,
+    pub(crate) buffers: Buffers,
 }
 
 /// A computed value of a decision.
@@ -83,6 +85,7 @@ impl<'p> Decision<'p> {
             trace: Trace::default(),
             problems: Vec::new(),
             scratch: Scratch::default(),
+            buffers: Buffers::default(),
         }
     }
 

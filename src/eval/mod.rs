@@ -18,6 +18,17 @@ use crate::decision::{Decision, Instant};
 use crate::model::*;
 use crate::value::Value;
 
+/// Lists one evaluation keeps, held by the decision so that deciding again reuses them.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Buffers {
+    /// Deadlines and values set for an action, checked once exemptions are done.
+    owned: Vec<OwnedBy>,
+    /// The grade rules that fired, with their trace entries, for their other effects.
+    fired_grades: Vec<(RuleId, Option<u32>)>,
+    /// The actions triggered before exemptions.
+    triggered: Vec<ActionId>,
+}
+
 /// A deadline or value that belongs to an action, and the trace entry that set it.
 #[derive(Debug, Clone, Copy)]
 struct OwnedBy {
@@ -35,7 +46,12 @@ pub(crate) fn evaluate<'p>(program: &'p Program, slots: &[Value], out: &mut Deci
     }
     out.scratch.reset(program);
     let level = out.level;
-    let Decision { scratch, problems, trace, route, actions, exempt, deadlines, warnings, values, grade, .. } = out;
+    let Decision {
+        scratch, problems, trace, route, actions, exempt, deadlines, warnings, values, grade, buffers, ..
+    } = out;
+    let Buffers { owned, fired_grades, triggered } = buffers;
+    owned.clear();
+    fired_grades.clear();
     let mut ctx = Ctx {
         program,
         slots,
@@ -45,10 +61,9 @@ pub(crate) fn evaluate<'p>(program: &'p Program, slots: &[Value], out: &mut Deci
         site: Site::condition(Owner::Rule(RuleId::default())),
         replaying: false,
     };
-    let mut run = Run { level, trace, route, actions, deadlines, warnings, values, owned: Vec::new() };
+    let mut run = Run { level, trace, route, actions, deadlines, warnings, values, owned };
 
     // Grades first. The entries of grade rules that fired, for their other effects later.
-    let mut fired_grades: Vec<(RuleId, Option<u32>)> = Vec::new();
     let mut decided: Option<GradeId> = None;
     for &id in &program.grade_rules {
         let Some(g) = model.rule(id).grade else { continue };
@@ -80,7 +95,7 @@ pub(crate) fn evaluate<'p>(program: &'p Program, slots: &[Value], out: &mut Deci
 
     // Every exemption that holds is named, even when an earlier one already removed the
     // same action: the decision says all the reasons the obligation is waived.
-    let triggered = run.actions.clone();
+    triggered.clone_from(run.actions);
     for (i, condition) in program.exemptions.iter().enumerate() {
         let Some(id) = ExemptionId::new(i) else { break };
         let def = model.exemption(id);
@@ -97,7 +112,8 @@ pub(crate) fn evaluate<'p>(program: &'p Program, slots: &[Value], out: &mut Deci
     }
 
     // A deadline or value set for an action stands only while the action does.
-    for owned in std::mem::take(&mut run.owned) {
+    for i in 0..run.owned.len() {
+        let owned = run.owned[i];
         if run.actions.contains(&owned.owner) {
             continue;
         }
@@ -133,7 +149,7 @@ struct Run<'a> {
     deadlines: &'a mut Vec<(DeadlineId, Instant)>,
     warnings: &'a mut Vec<(DeadlineId, Instant)>,
     values: &'a mut Vec<(ValueId, Value, Type)>,
-    owned: Vec<OwnedBy>,
+    owned: &'a mut Vec<OwnedBy>,
 }
 
 impl Run<'_> {
