@@ -596,8 +596,9 @@ mod tests {
 
     /// Compile the last calendar declared in `src`, through the real parser and checker.
     fn calendar(src: &str) -> WorkingCalendar {
-        let file = crate::syntax::parse(src, 0).expect("the test calendar parses");
-        let checked = crate::check::check(&[file], 0);
+        let limits = crate::Limits::default();
+        let file = crate::syntax::parse(src, 0, limits.expression_depth).expect("the test calendar parses");
+        let checked = crate::check::check(&[file], 0, &limits, None);
         let model = checked.model.unwrap_or_else(|| panic!("the test calendar checks: {:?}", checked.diagnostics));
         WorkingCalendar::compile(model.calendars.last().expect("a calendar is declared"), "test.triage:1:1".into())
     }

@@ -79,6 +79,12 @@ impl Diagnostic {
         }
     }
 
+    /// The same diagnostic with another code.
+    pub(crate) fn with_code(mut self, code: &'static str) -> Diagnostic {
+        self.code = code;
+        self
+    }
+
     /// The same diagnostic with another message.
     pub(crate) fn with_message(mut self, message: String) -> Diagnostic {
         self.message = message;

@@ -13,6 +13,7 @@ mod decision;
 mod diagnostic;
 mod eval;
 mod explain;
+mod limits;
 mod model;
 mod operator;
 mod phrase;
@@ -31,6 +32,7 @@ pub use diagnostic::{Diagnostic, DiagnosticReport, Diagnostics, Label, Severity}
 pub use eval::error::{Computing, EvaluationError, EvaluationErrorKind};
 pub use eval::trace::TraceLevel;
 pub use explain::explain;
-pub use policy::{check_file, policy_of, EvalError, Policy};
+pub use limits::Limits;
+pub use policy::{check_file, check_file_with, policy_of, EvalError, Policy};
 pub use testing::{Failure, TestOutcome, TestReport};
 pub use ticket::{FieldProblem, FieldProblemKind, PreparedTicket, TicketError};

@@ -13,6 +13,7 @@ use crate::decision::Decision;
 use crate::diagnostic::{Diagnostic, Diagnostics, Severity};
 use crate::eval::evaluate;
 use crate::eval::trace::TraceLevel;
+use crate::limits::Limits;
 use crate::source::{FileId, Source};
 use crate::syntax::{ast, parse};
 use crate::ticket::{self, PreparedTicket, TicketError};
@@ -55,8 +56,13 @@ impl Policy {
     /// Tests in a companion file `X.tests.triage` beside `X.triage` are loaded with it, and
     /// loading the companion loads its policy.
     pub fn from_file(path: impl AsRef<Path>) -> Result<Policy, Diagnostics> {
+        Policy::from_file_with(path, &Limits::default())
+    }
+
+    /// [`from_file`](Self::from_file) with other [`Limits`] than the default ones.
+    pub fn from_file_with(path: impl AsRef<Path>, limits: &Limits) -> Result<Policy, Diagnostics> {
         let path = policy_of(path.as_ref());
-        let mut loader = Loader::default();
+        let mut loader = Loader::new(limits);
         loader.load_policy(&path);
         let mut policy = loader.finish()?;
         policy.origin = Some(path);
@@ -65,7 +71,12 @@ impl Policy {
 
     /// Load a policy from text named `name`; imports resolve against `base_dir`.
     pub fn from_source(name: &str, text: &str, base_dir: &Path) -> Result<Policy, Diagnostics> {
-        let mut loader = Loader::default();
+        Policy::from_source_with(name, text, base_dir, &Limits::default())
+    }
+
+    /// [`from_source`](Self::from_source) with other [`Limits`] than the default ones.
+    pub fn from_source_with(name: &str, text: &str, base_dir: &Path, limits: &Limits) -> Result<Policy, Diagnostics> {
+        let mut loader = Loader::new(limits);
         loader.load_text(name, text, base_dir);
         loader.finish()
     }
@@ -168,7 +179,15 @@ impl FromStr for Policy {
 /// Check one rule file (a policy or a calendar file) and return every diagnostic.
 /// A companion test file is checked with its policy.
 pub fn check_file(path: impl AsRef<Path>) -> Vec<Diagnostic> {
-    let mut loader = Loader::default();
+    check_file_with(path, &Limits::default(), None)
+}
+
+/// [`check_file`] with other [`Limits`], and, given `today`, a warning for every calendar
+/// the file uses that ends within 60 days of it (the clock is passed in, so checks are
+/// repeatable).
+pub fn check_file_with(path: impl AsRef<Path>, limits: &Limits, today: Option<chrono::NaiveDate>) -> Vec<Diagnostic> {
+    let mut loader = Loader::new(limits);
+    loader.today = today;
     loader.load_policy(&policy_of(path.as_ref()));
     loader.diagnose().1
 }
@@ -184,8 +203,10 @@ pub fn policy_of(path: &Path) -> PathBuf {
 }
 
 /// Reads files and their imports, parses each once, and attaches sources to diagnostics.
-#[derive(Default)]
 struct Loader {
+    limits: Limits,
+    /// The date calendars are checked to run beyond, when given.
+    today: Option<chrono::NaiveDate>,
     sources: Vec<Arc<Source>>,
     files: Vec<ast::File>,
     by_path: HashMap<PathBuf, FileId>,
@@ -193,10 +214,35 @@ struct Loader {
 }
 
 impl Loader {
+    fn new(limits: &Limits) -> Loader {
+        Loader {
+            limits: limits.clone(),
+            today: None,
+            sources: Vec::new(),
+            files: Vec::new(),
+            by_path: HashMap::new(),
+            diagnostics: Vec::new(),
+        }
+    }
+
     fn load_path(&mut self, path: &Path, imported_at: Option<Diagnostic>) -> Option<FileId> {
         let key = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
         if let Some(&id) = self.by_path.get(&key) {
             return Some(id);
+        }
+        // A file too large to be a policy is refused before it is read.
+        if let Ok(meta) = std::fs::metadata(path) {
+            if meta.len() > self.limits.file_bytes as u64 {
+                let d = imported_at.unwrap_or_else(|| Diagnostic::error("io", ""));
+                let message = format!(
+                    "`{}` is {} bytes, more than the {} a rule file may have",
+                    path.display(),
+                    meta.len(),
+                    self.limits.file_bytes
+                );
+                self.diagnostics.push(d.with_code("too_large").with_message(message));
+                return None;
+            }
         }
         match std::fs::read_to_string(path) {
             Ok(text) => {
@@ -238,7 +284,7 @@ impl Loader {
         let id = self.sources.len() as FileId;
         let source = Arc::new(Source::new(name, text));
         self.sources.push(source.clone());
-        let file = match parse(text, id) {
+        let file = match parse(text, id, self.limits.expression_depth) {
             Ok(file) => file,
             Err(errors) => {
                 self.diagnostics.extend(errors.into_iter().map(|d| d.in_source(source.clone())));
@@ -262,7 +308,7 @@ impl Loader {
         if self.files.is_empty() || self.diagnostics.iter().any(|d| d.severity() == Severity::Error) {
             return (None, std::mem::take(&mut self.diagnostics));
         }
-        let checked = check(&self.files, 0);
+        let checked = check(&self.files, 0, &self.limits, self.today);
         let sources = &self.sources;
         self.diagnostics.extend(checked.diagnostics.into_iter().map(|d| match d.primary_file() {
             Some(file) if !d.has_source() => d.in_source(sources[file as usize].clone()),

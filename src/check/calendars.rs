@@ -9,9 +9,10 @@ use chrono_tz::Tz;
 use super::{declared_twice, Checker};
 use crate::calendar::{CalendarSpec, Minutes};
 use crate::diagnostic::{did_you_mean, Diagnostic};
+use crate::source::Spanned;
 use crate::syntax::ast::{CalendarDecl, CalendarItem, Period};
 
-/// Label every date from `from` to `to`, both included.
+/// Label every date from `from` to `to`, both included (a range the checker has bounded).
 fn mark_dates(dates: &mut BTreeMap<NaiveDate, Arc<str>>, from: NaiveDate, to: NaiveDate, label: &str) {
     let label: Arc<str> = label.into();
     for d in from.iter_days().take_while(|d| *d <= to) {
@@ -36,6 +37,15 @@ impl Checker {
         let mut done: HashMap<String, Option<CalendarSpec>> = HashMap::new();
         for decl in decls {
             self.resolve_calendar(decl, &by_name, &mut done, &mut Vec::new());
+        }
+        let mut warned = Vec::new();
+        for decl in decls {
+            if let Some(Some(spec)) = done.get(&decl.name.node) {
+                if !warned.contains(&spec.valid_at) {
+                    warned.push(spec.valid_at);
+                    self.runs_out(spec);
+                }
+            }
         }
         for decl in decls {
             if let Some(Some(spec)) = done.remove(&decl.name.node) {
@@ -124,6 +134,7 @@ impl Checker {
         if decl.items.iter().any(|i| matches!(i, CalendarItem::Hours { .. })) {
             spec.weekly = Default::default();
         }
+        ok &= self.one_meaning_per_date(decl);
         for item in &decl.items {
             ok &= self.validate_periods(item);
             match item {
@@ -132,11 +143,32 @@ impl Checker {
                     None => ok = false,
                 },
                 CalendarItem::Valid { from, to } => {
+                    let years = i64::from(to.node) - i64::from(from.node) + 1;
                     if to.node < from.node {
                         self.diags.push(
                             Diagnostic::error("invalid_literal", "the years a calendar is valid for run backwards")
                                 .label(from.span.to(to.span), "here")
                                 .help("write the earlier year first: `valid 2024 to 2026`"),
+                        );
+                        ok = false;
+                    } else if !(1..=9999).contains(&from.node) || !(1..=9999).contains(&to.node) {
+                        self.diags.push(
+                            Diagnostic::error("invalid_literal", "a calendar's years lie between 1 and 9999")
+                                .label(from.span.to(to.span), "here")
+                                .help("write the years the calendar's holidays are known for: `valid 2024 to 2026`"),
+                        );
+                        ok = false;
+                    } else if years > i64::from(self.limits.calendar_years) {
+                        self.diags.push(
+                            Diagnostic::error(
+                                "too_large",
+                                format!(
+                                    "this calendar covers {years} years; at most {} are allowed",
+                                    self.limits.calendar_years
+                                ),
+                            )
+                            .label(from.span.to(to.span), "here")
+                            .help("every year is precomputed when the policy loads; cover the years whose holidays are known"),
                         );
                         ok = false;
                     }
@@ -150,16 +182,18 @@ impl Checker {
                 }
                 CalendarItem::MakeupHours(periods) => spec.makeup_hours = Some(minutes(periods)),
                 CalendarItem::MakeupOff => spec.makeup_off = true,
-                CalendarItem::Holiday { from, to, label } => {
-                    mark_dates(&mut spec.holidays, from.node, to.node, label.as_deref().unwrap_or("holiday"))
-                }
+                CalendarItem::Holiday { from, to, label } => match self.range_fits(from, to) {
+                    true => mark_dates(&mut spec.holidays, from.node, to.node, label.as_deref().unwrap_or("holiday")),
+                    false => ok = false,
+                },
                 CalendarItem::Workday { date, label, periods } => {
                     let label: Arc<str> = label.as_deref().unwrap_or("make-up working day").into();
                     spec.workdays.insert(date.node, (label, periods.as_deref().map(minutes)));
                 }
-                CalendarItem::Off { from, to, label } => {
-                    mark_dates(&mut spec.days_off, from.node, to.node, label.as_deref().unwrap_or("day off"))
-                }
+                CalendarItem::Off { from, to, label } => match self.range_fits(from, to) {
+                    true => mark_dates(&mut spec.days_off, from.node, to.node, label.as_deref().unwrap_or("day off")),
+                    false => ok = false,
+                },
                 CalendarItem::Special { date, periods, label } => {
                     let label: Arc<str> = label.as_deref().unwrap_or("special hours").into();
                     spec.special.insert(date.node, (label, minutes(periods)));
@@ -193,6 +227,84 @@ impl Checker {
             ok = false;
         }
         ok.then_some(spec)
+    }
+
+    /// A range of dates no longer than a calendar may cover; else an error at it.
+    fn range_fits(&mut self, from: &Spanned<NaiveDate>, to: &Spanned<NaiveDate>) -> bool {
+        let days = (to.node - from.node).num_days() + 1;
+        let most = 366 * i64::from(self.limits.calendar_years);
+        if days <= most {
+            return true;
+        }
+        self.diags.push(
+            Diagnostic::error("too_large", format!("this range covers {days} days, more than a calendar may cover"))
+                .label(from.span.to(to.span), "here")
+                .help(format!("a calendar covers at most {} years", self.limits.calendar_years)),
+        );
+        false
+    }
+
+    /// Warn when a calendar ends within 60 days of today (or has ended): the State Council
+    /// publishes each year's holidays only in November or December, and tickets will soon
+    /// need dates the calendar does not know.
+    fn runs_out(&mut self, spec: &CalendarSpec) {
+        let (Some(today), Some(last)) = (self.today, NaiveDate::from_ymd_opt(spec.valid.1, 12, 31)) else { return };
+        let left = (last - today).num_days();
+        if left > 60 {
+            return;
+        }
+        let when = match left {
+            ..=-1 => format!("ended on {last}"),
+            0 => format!("ends today, {last}"),
+            1 => format!("ends tomorrow, {last}"),
+            n => format!("ends on {last}, in {n} days"),
+        };
+        self.diags.push(
+            Diagnostic::warning("calendar_ends", format!("calendar `{}` {when}", spec.name))
+                .label(spec.valid_at, "its years are set here")
+                .help(format!(
+                    "add {}'s holidays and make-up working days to this file and extend `valid`; past {last}, deadlines that need a later date are left out of decisions and reported as problems",
+                    spec.valid.1 + 1
+                )),
+        );
+    }
+
+    /// Within one calendar, a date is a holiday, a make-up working day, a day off or a day
+    /// of special hours, not two of them: whichever were kept, the other would be lost
+    /// without a word. (A calendar that extends another may override it.)
+    fn one_meaning_per_date(&mut self, decl: &CalendarDecl) -> bool {
+        let mut meant: BTreeMap<NaiveDate, (&'static str, crate::source::Span)> = BTreeMap::new();
+        let mut ok = true;
+        for item in &decl.items {
+            let (what, from, to) = match item {
+                CalendarItem::Holiday { from, to, .. } => ("a holiday", from, to),
+                CalendarItem::Workday { date, .. } => ("a make-up working day", date, date),
+                CalendarItem::Off { from, to, .. } => ("a day off", from, to),
+                CalendarItem::Special { date, .. } => ("a day of special hours", date, date),
+                _ => continue,
+            };
+            let span = from.span.to(to.span);
+            // A range is checked day by day; the calendar's years bound its length.
+            for date in from.node.iter_days().take_while(|d| *d <= to.node).take(366 * 100) {
+                match meant.get(&date) {
+                    Some(&(before, first)) if before != what => {
+                        self.diags.push(
+                            Diagnostic::error("conflicting_dates", format!("{date} is declared {what} and {before}"))
+                                .label(span, format!("{what} here"))
+                                .label(first, format!("{before} here"))
+                                .help("keep one meaning for the date; a calendar that extends this one may change it"),
+                        );
+                        ok = false;
+                        break;
+                    }
+                    Some(_) => {}
+                    None => {
+                        meant.insert(date, (what, span));
+                    }
+                }
+            }
+        }
+        ok
     }
 
     /// Periods of one day must not overlap.

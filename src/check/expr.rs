@@ -234,6 +234,7 @@ impl Checker {
         if let Some(&id) = self.let_index.get(p) {
             self.let_used[id.index()] = true;
             self.uses_grade |= self.let_uses_grade[id.index()];
+            self.deepest_let = self.deepest_let.max(self.let_depth.get(id.index()).copied().unwrap_or(0));
             return typed(ExprKind::Let(id), span, self.lets[id.index()].ty);
         }
         match hint {

@@ -7,10 +7,12 @@ mod tests;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use chrono::NaiveDate;
 use chrono_tz::Tz;
 
 use crate::calendar::CalendarSpec;
 use crate::diagnostic::{did_you_mean, Diagnostic};
+use crate::limits::Limits;
 use crate::model::*;
 use crate::source::{Span, Spanned};
 use crate::syntax::ast;
@@ -24,8 +26,10 @@ pub struct Checked {
 }
 
 /// Check a policy file together with the files it imports (`files[main]` is the policy).
-pub fn check(files: &[ast::File], main: usize) -> Checked {
-    let mut checker = Checker::default();
+/// Every `let`'s depth is bounded by `limits`; given `today`, calendars that end within 60
+/// days of it are warned about.
+pub fn check(files: &[ast::File], main: usize, limits: &Limits, today: Option<NaiveDate>) -> Checked {
+    let mut checker = Checker { limits: limits.clone(), today, ..Checker::default() };
     let model = checker.run(files, main);
     let failed = checker.diags.iter().any(|d| d.severity() == crate::diagnostic::Severity::Error);
     Checked { model: if failed { None } else { model }, diagnostics: checker.diags }
@@ -59,6 +63,12 @@ pub(crate) struct Checker {
     exemption_names: Vec<Arc<str>>,
     /// Set while checking an expression that mentions `grade`, directly or through a `let`.
     uses_grade: bool,
+    limits: Limits,
+    today: Option<NaiveDate>,
+    /// How deep each `let` evaluates: its own expression and the `let`s it reads.
+    let_depth: Vec<usize>,
+    /// The deepest `let` read by the expression being checked.
+    deepest_let: usize,
 }
 
 impl Checker {
@@ -73,6 +83,14 @@ impl Checker {
             || !file.grades.is_empty()
             || !file.exemptions.is_empty();
         if !is_policy {
+            if file.calendars.is_empty() && !has_policy_content && file.tests.is_empty() {
+                self.diags.push(
+                    Diagnostic::error("empty_file", "this file declares nothing")
+                        // Files are numbered in the order they were loaded, as `files` is.
+                        .label(Span { file: crate::source::FileId::try_from(main).unwrap_or_default(), start: 0, end: 0 }, "here")
+                        .help("a policy file starts with `policy name \"label\"`; a calendar file declares `calendar name`"),
+                );
+            }
             if has_policy_content {
                 let span = first_span(file);
                 self.diags.push(
@@ -349,10 +367,25 @@ impl Checker {
             return;
         }
         self.uses_grade = false;
+        self.deepest_let = 0;
         let Some((expr, ty)) = self.expr(&decl.expr, None) else {
             return;
         };
+        // Evaluating a `let` evaluates the `let`s it reads inside it: their depths add up.
+        let depth = expr.depth() + self.deepest_let;
+        if depth > self.limits.let_depth {
+            self.diags.push(
+                Diagnostic::error(
+                    "too_deep",
+                    format!("`{name}` reads `let`s {depth} levels deep; at most {} are allowed", self.limits.let_depth),
+                )
+                .label(decl.name.span, "declared here")
+                .help("read the fields it needs directly, rather than through a long chain of `let`s"),
+            );
+            return;
+        }
         let Some(id) = self.new_id(self.lets.len(), decl.name.span, "`let`s") else { return };
+        self.let_depth.push(depth);
         self.let_index.insert(name.clone(), id);
         self.let_used.push(false);
         self.let_uses_grade.push(self.uses_grade);

@@ -284,6 +284,35 @@ pub struct Expr {
     pub ty: Type,
 }
 
+impl Expr {
+    /// How deep the expression is: the parser bounds it, so this recursion is bounded too.
+    pub fn depth(&self) -> usize {
+        let deepest = |parts: &[&Expr]| parts.iter().map(|p| p.depth()).max().unwrap_or(0);
+        1 + match &self.kind {
+            ExprKind::Const(_) | ExprKind::Field(_) | ExprKind::Let(_) | ExprKind::Grade => 0,
+            ExprKind::And(ps) | ExprKind::Or(ps) | ExprKind::Min(ps) | ExprKind::Max(ps) => {
+                deepest(&ps.iter().collect::<Vec<_>>())
+            }
+            ExprKind::Not(x) | ExprKind::Negate(x) | ExprKind::Count(x) => x.depth(),
+            ExprKind::IsSet { value: x, .. } | ExprKind::Round { value: x, .. } => x.depth(),
+            ExprKind::InWorkingHours { time, .. }
+            | ExprKind::InWindow { time, .. }
+            | ExprKind::WindowFrom { time, .. }
+            | ExprKind::WindowEnd { time, .. }
+            | ExprKind::SameDay { time, .. } => time.depth(),
+            ExprKind::Mentions { text, phrases } => match phrases {
+                Phrases::Written(_) => text.depth(),
+                Phrases::Computed(p) => deepest(&[text, p]),
+            },
+            ExprKind::Arith { left: a, right: b, .. }
+            | ExprKind::Shift { time: a, by: b, .. }
+            | ExprKind::Compare { left: a, right: b, .. }
+            | ExprKind::In { element: a, set: b, .. }
+            | ExprKind::Contains { text: a, part: b } => deepest(&[a, b]),
+        }
+    }
+}
+
 /// The shapes of a checked expression.
 #[derive(Debug, Clone)]
 pub enum ExprKind {

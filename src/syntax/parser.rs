@@ -26,13 +26,15 @@ const ITEM_KEYWORDS: &[&str] = &[
 ];
 
 /// Parse a whole file. On failure, returns a diagnostic for every item that failed.
-pub fn parse(text: &str, file: FileId) -> Result<File, Vec<Diagnostic>> {
+/// Expressions deeper than `max_depth` are errors, found before they are lowered, so that
+/// nothing after the parser recurses deeper than that.
+pub fn parse(text: &str, file: FileId, max_depth: usize) -> Result<File, Vec<Diagnostic>> {
     let mut out = File::default();
     let mut errors = Vec::new();
     let mut start = 0;
     while start < text.len() {
         let rest = &text[start..];
-        let lowerer = Lowerer { file, offset: start };
+        let lowerer = Lowerer { file, offset: start, max_depth };
         match Grammar::parse(Rule::file, rest) {
             Ok(mut pairs) => {
                 let root = pairs.next().expect("the file rule always yields a pair");
@@ -43,6 +45,16 @@ pub fn parse(text: &str, file: FileId) -> Result<File, Vec<Diagnostic>> {
             }
             Err(e) => {
                 let (diagnostic, at) = syntax_error(&e, file, start, text);
+                // Pest gives up on parentheses nested past what its stack allows; say so.
+                let diagnostic = match too_many_parentheses(text, start, max_depth) {
+                    Some(open) if open <= at => Diagnostic::error(
+                        "too_deep",
+                        format!("parentheses nest more than {max_depth} levels deep here"),
+                    )
+                    .label(Span::new(file, open, open + 1), format!("level {} starts here", max_depth + 1))
+                    .help("name parts of the expression with `let` instead of nesting them"),
+                    _ => diagnostic,
+                };
                 errors.push(diagnostic);
                 // Resume at the next item: the one the error points at when it starts
                 // there (the item before it was cut short), else the next one after it.
@@ -63,6 +75,34 @@ pub fn parse(text: &str, file: FileId) -> Result<File, Vec<Diagnostic>> {
     } else {
         Err(errors)
     }
+}
+
+/// Where, after `start`, parentheses (or braces or brackets) first open past `limit`
+/// levels, outside texts and comments.
+fn too_many_parentheses(text: &str, start: usize, limit: usize) -> Option<usize> {
+    let (mut depth, mut in_text, mut in_comment, mut escaped) = (0usize, false, false, false);
+    for (i, b) in text.bytes().enumerate().skip(start) {
+        match b {
+            b'\n' => in_comment = false,
+            _ if in_comment => {}
+            b'\\' if in_text => escaped = !escaped,
+            b'"' if !escaped => in_text = !in_text,
+            _ if in_text => escaped = false,
+            b'#' => in_comment = true,
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                if depth > limit {
+                    return Some(i);
+                }
+            }
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        if b != b'\\' {
+            escaped = false;
+        }
+    }
+    None
 }
 
 /// `text` without trailing white space and trailing comments.
@@ -288,6 +328,7 @@ fn describe(r: Rule) -> &'static str {
 struct Lowerer {
     file: FileId,
     offset: usize,
+    max_depth: usize,
 }
 
 type Lowered<T> = Result<T, Vec<Diagnostic>>;
@@ -610,7 +651,7 @@ impl Lowerer {
     fn let_decl(&self, pair: Pair<Rule>) -> Lowered<LetDecl> {
         let mut inner = pair.into_inner().skip(1);
         let name = self.spanned(&inner.next().expect("let has a name"));
-        let expr = self.expr(inner.next().expect("let has a value"))?;
+        let expr = self.top_expr(inner.next().expect("let has a value"))?;
         Ok(LetDecl { name, expr })
     }
 
@@ -619,7 +660,7 @@ impl Lowerer {
     }
 
     fn condition(&self, pair: Pair<Rule>) -> Lowered<Expr> {
-        self.expr(pair.into_inner().nth(1).expect("when has a condition"))
+        self.top_expr(pair.into_inner().nth(1).expect("when has a condition"))
     }
 
     fn name_list(&self, pair: Pair<Rule>) -> Vec<Spanned<String>> {
@@ -661,7 +702,7 @@ impl Lowerer {
                 let owner = inner
                     .next_if(|p| p.as_rule() == Rule::owner)
                     .map(|p| self.spanned(&p.into_inner().nth(1).expect("an action")));
-                let expr = self.expr(inner.next().expect("an expression"))?;
+                let expr = self.top_expr(inner.next().expect("an expression"))?;
                 let mut warnings = Vec::new();
                 let mut guard = None;
                 for p in inner {
@@ -689,7 +730,13 @@ impl Lowerer {
         match p.as_rule() {
             Rule::percent => {
                 let number = p.clone().into_inner().next().expect("a number");
-                let value = Decimal::from_str(number.as_str()).expect("digits");
+                let Ok(value) = Decimal::from_str(number.as_str()) else {
+                    return Err(self.invalid(
+                        &p,
+                        format!("`{}` is not a share of the time", p.as_str()),
+                        "warn at a share of the allowed time strictly between 0% and 100%",
+                    ));
+                };
                 if value <= Decimal::ZERO || value >= Decimal::from(100) {
                     return Err(self.invalid(
                         &p,
@@ -748,7 +795,7 @@ impl Lowerer {
                             _ => {
                                 let mut parts = g.into_inner();
                                 let path = self.spanned(&parts.next().expect("a field"));
-                                test.given.push((path, self.expr(parts.next().expect("a value"))?));
+                                test.given.push((path, self.top_expr(parts.next().expect("a value"))?));
                             }
                         }
                     }
@@ -789,7 +836,7 @@ impl Lowerer {
             Rule::expect_no_value => Expectation::Value(next_name(), None),
             Rule::expect_value => {
                 let name = next_name();
-                Expectation::Value(name, Some(self.expr(parts.next().expect("a value"))?))
+                Expectation::Value(name, Some(self.top_expr(parts.next().expect("a value"))?))
             }
             Rule::expect_route => {
                 let check = parts.next().expect("a route check");
@@ -807,6 +854,21 @@ impl Lowerer {
     }
 
     // ------------------------------------------------------------ expressions
+
+    /// An expression a statement holds: its depth is measured first, without recursing, and
+    /// one too deep is an error rather than a stack overflow in what follows.
+    fn top_expr(&self, pair: Pair<Rule>) -> Lowered<Expr> {
+        if let (depth, Some(past)) = expression_depth(&pair, self.max_depth) {
+            let span = self.span(&past);
+            return Err(vec![Diagnostic::error(
+                "too_deep",
+                format!("this expression nests {depth} levels deep; at most {} are allowed", self.max_depth),
+            )
+            .label(span, format!("level {} starts here", self.max_depth + 1))
+            .help("name parts of it with `let` (`let urgent = …`), or list the terms of a long `and`/`or` instead of nesting them")]);
+        }
+        self.expr(pair)
+    }
 
     fn expr(&self, pair: Pair<Rule>) -> Lowered<Expr> {
         let span = self.span(&pair);
@@ -1021,4 +1083,38 @@ fn string_value(pair: &Pair<Rule>) -> String {
         }
     }
     out
+}
+
+/// The depth of the syntax tree an expression lowers to, and, when it is deeper than
+/// `limit`, the first part of it that goes past the limit: measured with a stack of our own
+/// rather than by recursing. One level counts for each pair of parentheses, `not`, minus,
+/// comparison, function and time form, for an `and`/`or` of several parts, and for each
+/// operator of a chain of `+ - * /` (a chain lowers to a tree as deep as it is long).
+fn expression_depth<'i>(pair: &Pair<'i, Rule>, limit: usize) -> (usize, Option<Pair<'i, Rule>>) {
+    let mut deepest = 0;
+    let mut past: Option<Pair<'i, Rule>> = None;
+    // The expression itself counts no level; one in parentheses inside it does.
+    let mut stack: Vec<(Pair<'i, Rule>, usize)> = pair.clone().into_inner().map(|p| (p, 0)).collect();
+    while let Some((p, outer)) = stack.pop() {
+        let parts = || p.clone().into_inner().filter(|c| !is_keyword(c.as_rule()));
+        let first = p.clone().into_inner().next().map(|f| f.as_rule());
+        let own = match p.as_rule() {
+            Rule::negation if first == Some(Rule::not_kw) => 1,
+            Rule::unary if first == Some(Rule::minus) => 1,
+            Rule::disjunction | Rule::conjunction if parts().count() > 1 => 1,
+            Rule::comparison if parts().count() > 1 => 1,
+            Rule::sum | Rule::product => parts().count().saturating_sub(1) / 2,
+            Rule::same_day | Rule::window_end | Rule::window_from | Rule::call | Rule::set_literal => 1,
+            Rule::expr => 1,
+            _ => 0,
+        };
+        let depth = outer + own;
+        deepest = deepest.max(depth);
+        let earlier = |q: &Pair<'i, Rule>| q.as_span().start() < p.as_span().start();
+        if outer <= limit && depth > limit && !past.as_ref().is_some_and(earlier) {
+            past = Some(p.clone());
+        }
+        stack.extend(p.into_inner().map(|child| (child, depth)));
+    }
+    (deepest, past)
 }
