@@ -177,7 +177,7 @@ fn empty_ticket(model: &Model, name: &str) -> Vec<Value> {
             Type::Enum(_) => Value::Enum(0),
             Type::EnumSet(_) => Value::EnumSet(0),
             Type::TextSet => Value::TextSet(Arc::from(Vec::new())),
-            Type::Time | Type::Duration | Type::Grade => Value::Null,
+            Type::Time | Type::Duration(..) | Type::Grade => Value::Null,
         })
         .collect()
 }

@@ -31,7 +31,18 @@ impl Checker {
             Type::Decimal => "a decimal number".into(),
             Type::Text => "text".into(),
             Type::Time => "a time".into(),
-            Type::Duration => "a duration".into(),
+            Type::Duration(unit, calendar) => {
+                let on = |c: Option<CalendarId>| match c.and_then(|c| self.calendars.get(c.index())) {
+                    Some(cal) => format!(" on calendar `{}`", cal.name),
+                    None => String::new(),
+                };
+                match unit {
+                    Unit::Clock => "a duration of clock time (`min`, `h`)".into(),
+                    Unit::Days => format!("a number of calendar days{}", on(calendar)),
+                    Unit::WorkingTime => format!("a duration of working time{}", on(calendar)),
+                    Unit::WorkingDays => format!("a number of working days{}", on(calendar)),
+                }
+            }
             Type::Enum(e) => format!("one of {}", self.enum_values(e)),
             Type::EnumSet(e) => format!("a set of {}", self.enum_values(e)),
             Type::TextSet => "a set of texts".into(),
@@ -67,7 +78,7 @@ impl Checker {
                 (Type::Bool, Type::EnumSet(_) | Type::TextSet) => {
                     "ask whether it holds a value: `category has billing`"
                 }
-                (Type::Time, Type::Duration) => {
+                (Type::Time, Type::Duration(..)) => {
                     "a deadline is an instant: add the duration to a time, `received_at + 2 h`"
                 }
                 _ => "check which field or value is meant here",
@@ -101,7 +112,7 @@ impl Checker {
             }
             ast::ExprKind::Duration(d) => {
                 let spec = self.duration(d, span)?;
-                typed(ExprKind::Const(Value::Duration(spec)), span, Type::Duration)
+                typed(ExprKind::Const(Value::Duration(spec)), span, Type::Duration(spec.unit, spec.calendar))
             }
             ast::ExprKind::Set(elements) => self.set_literal(elements, span, hint),
             ast::ExprKind::Path(p) => self.path(p, span, hint),
@@ -298,11 +309,11 @@ impl Checker {
         let (left, lt) = self.expr(l, None)?;
         let (right, rt) = self.expr(r, Some(lt))?;
         match (lt, rt) {
-            (Type::Time, Type::Duration) if matches!(op, ArithOp::Add | ArithOp::Sub) => {
+            (Type::Time, Type::Duration(..)) if matches!(op, ArithOp::Add | ArithOp::Sub) => {
                 let kind = ExprKind::Shift { time: Box::new(left), by: Box::new(right), back: op == ArithOp::Sub };
                 typed(kind, span, Type::Time)
             }
-            (Type::Duration, Type::Time) if op == ArithOp::Add => {
+            (Type::Duration(..), Type::Time) if op == ArithOp::Add => {
                 typed(ExprKind::Shift { time: Box::new(right), by: Box::new(left), back: false }, span, Type::Time)
             }
             (a, b) if a.is_numeric() && b.is_numeric() => {
@@ -334,14 +345,20 @@ impl Checker {
         let (b, bt) = self.expr(second, Some(at))?;
         let (left, lt, right, rt) = if swap { (b, bt, a, at) } else { (a, at, b, bt) };
         let same = lt == rt || (lt.is_numeric() && rt.is_numeric());
-        let ordered = matches!(lt, Type::Int | Type::Decimal | Type::Time | Type::Duration | Type::Grade);
+        let ordered = matches!(lt, Type::Int | Type::Decimal | Type::Time | Type::Duration(..) | Type::Grade);
         if !same {
             let (a, b) = (self.type_name(lt), self.type_name(rt));
+            let help = match (lt, rt) {
+                (Type::Duration(..), Type::Duration(..)) => {
+                    "clock time, calendar days, working time and working days do not convert into one another (a day is not always 24 hours, nor 9 working hours); compare durations of one unit, or compare the deadlines they give"
+                }
+                _ => "both sides of a comparison must be of the same kind",
+            };
             self.diags.push(
                 Diagnostic::error("type_mismatch", format!("cannot compare {a} with {b}"))
                     .label(left.span, a)
                     .label(right.span, b)
-                    .help("both sides of a comparison must be of the same kind"),
+                    .help(help),
             );
             return None;
         }

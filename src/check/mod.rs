@@ -267,7 +267,8 @@ impl Checker {
             ast::BaseType::Decimal => Type::Decimal,
             ast::BaseType::Text => Type::Text,
             ast::BaseType::Time => Type::Time,
-            ast::BaseType::Duration => Type::Duration,
+            // A ticket gives clock durations: `"30 min"`, `"2 h"`.
+            ast::BaseType::Duration => Type::Duration(Unit::Clock, None),
             ast::BaseType::SetOfText => Type::TextSet,
             ast::BaseType::Enum(values) => Type::Enum(self.enum_def(values, decl.ty.span)?),
             ast::BaseType::SetOfEnum(values) => Type::EnumSet(self.enum_def(values, decl.ty.span)?),
@@ -477,7 +478,7 @@ impl Checker {
                     let guard = guard.as_ref().and_then(|g| self.condition(g));
                     let owner = owner.as_ref().and_then(|o| self.named_ref(o, NameKind::Action));
                     if let Some((value, ty)) = self.expr(expr, None) {
-                        if matches!(ty, Type::EnumSet(_) | Type::TextSet | Type::Duration) {
+                        if matches!(ty, Type::EnumSet(_) | Type::TextSet | Type::Duration(..)) {
                             self.diags.push(
                                 Diagnostic::error("type_mismatch", format!("a value cannot be {}", self.type_name(ty)))
                                     .label(expr.span, "this is not a number, text, flag, time or name")

@@ -192,7 +192,7 @@ impl Compiler {
             Type::Decimal => Compiled::Decimal(self.decimal(e)),
             Type::Text => Compiled::Text(self.text(e)),
             Type::Time => Compiled::Time(self.time(e)),
-            Type::Duration => {
+            Type::Duration(..) => {
                 Compiled::Duration(self.read(e, as_duration).unwrap_or_else(|| mistyped(e, "a duration")))
             }
             Type::Enum(_) => Compiled::Enum(self.read(e, as_enum).unwrap_or_else(|| mistyped(e, "an enum"))),
@@ -353,7 +353,7 @@ impl Compiler {
             (Type::EnumSet(_), _) => self.ordered(op, left, right, as_bits, Self::bits, Ord::cmp),
             // Grade 0 is the most severe, so it orders highest.
             (Type::Grade, _) => self.ordered(op, left, right, as_grade, Self::grade, |a, b| b.cmp(a)),
-            (Type::Duration, _) => {
+            (Type::Duration(..), _) => {
                 let read = |c: &mut Self, e: &Expr| c.read(e, as_duration).unwrap_or_else(|| mistyped(e, "a duration"));
                 let l = self.operand(left, as_duration, read);
                 let r = self.operand(right, as_duration, read);

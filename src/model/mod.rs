@@ -154,7 +154,9 @@ pub enum Type {
     Decimal,
     Text,
     Time,
-    Duration,
+    /// A duration of one unit (and, for working units and days in another zone, one
+    /// calendar): clock time, calendar days and working time do not mix.
+    Duration(Unit, Option<CalendarId>),
     Enum(EnumId),
     EnumSet(EnumId),
     TextSet,

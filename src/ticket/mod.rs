@@ -235,7 +235,7 @@ fn convert(model: &Model, ty: Type, v: &Json) -> Result<Value, FieldProblemKind>
         },
         Type::Text => v.as_str().map(|s| Value::Text(s.into())).ok_or_else(|| wrong("a text")),
         Type::Time => time(v.as_str().ok_or_else(|| wrong("a time such as \"2024-05-10T10:30:00+08:00\""))?),
-        Type::Duration => duration(v.as_str().ok_or_else(|| wrong("a duration such as \"2 h\""))?),
+        Type::Duration(..) => duration(v.as_str().ok_or_else(|| wrong("a duration such as \"2 h\""))?),
         Type::Enum(e) => enum_value(model, e, v.as_str().ok_or_else(|| wrong("a text"))?),
         Type::EnumSet(e) => {
             let items = v.as_array().ok_or_else(|| wrong("a list"))?;

@@ -448,7 +448,7 @@ impl ValueSeed<'_> {
             Type::Decimal => "a decimal number as text, e.g. \"12.50\"",
             Type::Text | Type::Enum(_) => "a text",
             Type::Time => "a time such as \"2024-05-10T10:30:00+08:00\"",
-            Type::Duration => "a duration such as \"2 h\"",
+            Type::Duration(..) => "a duration such as \"2 h\"",
             Type::EnumSet(_) | Type::TextSet => "a list",
             Type::Grade => "nothing: grades are decided, not given",
         }
@@ -505,7 +505,7 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
             Type::Text => Ok(Value::Text(s.into())),
             Type::Decimal => decimal(s),
             Type::Time => time(s),
-            Type::Duration => duration(s),
+            Type::Duration(..) => duration(s),
             Type::Enum(e) => self.schema.enum_or(self.model, e, s),
             _ => self.wrong("a text"),
         })
