@@ -512,12 +512,17 @@ impl WorkingCalendar {
         }
     }
 
-    /// The day of `t`, counted from the calendar's first (negative before it).
-    fn day_number(&self, t: DateTime<Utc>) -> i64 {
-        match self.check(t) {
-            Ok(i) => i as i64,
-            Err(_) => (self.local_date(t) - self.first).num_days(),
-        }
+    /// The day of `t`, counted from the calendar's first; outside the calendar's years, an
+    /// error: windows too hold only for the years the calendar declares.
+    fn day_number(&self, t: DateTime<Utc>) -> Result<i64, OutsideCalendar> {
+        self.check(t).map(|i| i as i64)
+    }
+
+    /// An instant a window query answers with, which must fall inside the calendar too.
+    fn answer(&self, seconds: i64) -> Result<DateTime<Utc>, OutsideCalendar> {
+        let t = DateTime::from_timestamp(seconds, 0).ok_or_else(|| self.outside(self.last))?;
+        self.check(t)?;
+        Ok(t)
     }
 
     /// The periods of a named window on a day, as UTC seconds, in order of their start.
@@ -531,29 +536,32 @@ impl WorkingCalendar {
     }
 
     /// Whether `t` lies inside the named window (every day, working or not).
-    pub fn in_window(&self, t: DateTime<Utc>, window: usize) -> bool {
-        let (day, s) = (self.day_number(t), t.timestamp());
-        (day - 1..=day).flat_map(|d| self.window_on(window, d)).any(|(a, b)| a <= s && s < b)
+    pub fn in_window(&self, t: DateTime<Utc>, window: usize) -> Result<bool, OutsideCalendar> {
+        let (day, s) = (self.day_number(t)?, t.timestamp());
+        Ok((day - 1..=day).flat_map(|d| self.window_on(window, d)).any(|(a, b)| a <= s && s < b))
     }
 
     /// The next permitted moment of the window: `t` itself when inside it.
-    pub fn window_from(&self, t: DateTime<Utc>, window: usize) -> DateTime<Utc> {
-        let (day, s) = (self.day_number(t), t.timestamp());
+    pub fn window_from(&self, t: DateTime<Utc>, window: usize) -> Result<DateTime<Utc>, OutsideCalendar> {
+        let (day, s) = (self.day_number(t)?, t.timestamp());
+        // Every window has a period a day (the checker sees to that), so one opens within two.
         let from =
             (day - 1..=day + 2).flat_map(|d| self.window_on(window, d)).find(|(_, b)| s < *b).map(|(a, _)| a.max(s));
-        from.and_then(|a| DateTime::from_timestamp(a, 0)).expect("a window opens within two days")
+        self.answer(from.unwrap_or(s))
     }
 
     /// The end of the day's last window: of `t`'s day, or of the next day when that end
     /// has passed.
-    pub fn window_end(&self, t: DateTime<Utc>, window: usize) -> DateTime<Utc> {
-        let (day, s) = (self.day_number(t), t.timestamp());
+    pub fn window_end(&self, t: DateTime<Utc>, window: usize) -> Result<DateTime<Utc>, OutsideCalendar> {
+        let (day, s) = (self.day_number(t)?, t.timestamp());
         let end_of = |d: i64| self.window_on(window, d).map(|(_, b)| b).max();
         let end = match end_of(day) {
             Some(end) if s < end => end,
-            _ => end_of(day + 1).expect("windows have periods"),
+            _ => end_of(day + 1).unwrap_or(s),
         };
-        DateTime::from_timestamp(end, 0).expect("in range")
+        // The end of a period crossing midnight lies in the next day, which may be past the
+        // calendar: the end, not the start, must fall inside it.
+        self.answer(end - 1).map(|_| DateTime::from_timestamp(end, 0).unwrap_or(t))
     }
 }
 
@@ -695,12 +703,18 @@ mod tests {
     fn windows_give_the_next_permitted_moment_and_the_days_last_end() {
         let calls = calendar("calendar c zone Asia/Shanghai valid 2024 window calls 08:30-12:00, 14:30-21:00");
         let w = 0;
-        assert_eq!(calls.window_from(at("2024-05-10T12:30:00+08:00"), w), at("2024-05-10T14:30:00+08:00"));
-        assert_eq!(calls.window_from(at("2024-05-10T09:00:00+08:00"), w), at("2024-05-10T09:00:00+08:00"));
-        assert_eq!(calls.window_from(at("2024-05-10T21:00:00+08:00"), w), at("2024-05-11T08:30:00+08:00"));
-        assert_eq!(calls.window_end(at("2024-05-10T20:59:00+08:00"), w), at("2024-05-10T21:00:00+08:00"));
-        assert_eq!(calls.window_end(at("2024-05-10T21:00:00+08:00"), w), at("2024-05-11T21:00:00+08:00"));
-        assert!(!calls.in_window(at("2024-05-10T21:00:00+08:00"), w));
+        assert_eq!(calls.window_from(at("2024-05-10T12:30:00+08:00"), w), Ok(at("2024-05-10T14:30:00+08:00")));
+        assert_eq!(calls.window_from(at("2024-05-10T09:00:00+08:00"), w), Ok(at("2024-05-10T09:00:00+08:00")));
+        assert_eq!(calls.window_from(at("2024-05-10T21:00:00+08:00"), w), Ok(at("2024-05-11T08:30:00+08:00")));
+        assert_eq!(calls.window_end(at("2024-05-10T20:59:00+08:00"), w), Ok(at("2024-05-10T21:00:00+08:00")));
+        assert_eq!(calls.window_end(at("2024-05-10T21:00:00+08:00"), w), Ok(at("2024-05-11T21:00:00+08:00")));
+        assert_eq!(calls.in_window(at("2024-05-10T21:00:00+08:00"), w), Ok(false));
+        // Outside the calendar's years, windows are not guessed either.
+        let outside = calls.window_end(at("2031-05-10T10:00:00+08:00"), w).unwrap_err();
+        assert_eq!(outside.date.to_string(), "2031-05-10");
+        let last = calls.window_from(at("2024-12-31T21:30:00+08:00"), w).unwrap_err();
+        assert_eq!(last.date.to_string(), "2025-01-01", "the next window opens past the calendar");
+        assert!(calls.in_window(at("2023-12-31T10:00:00+08:00"), w).is_err());
     }
 
     /// A company calendar layered on the national one, as a policy file would write it.
@@ -794,7 +808,7 @@ mod tests {
                 .into_iter()
                 .flat_map(|d| window_periods_by_database(&ny, d))
                 .any(|(s, e)| s <= t && t < e);
-            prop_assert_eq!(ny.in_window(t, 0), inside);
+            prop_assert_eq!(ny.in_window(t, 0), Ok(inside));
         }
     }
 

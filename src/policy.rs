@@ -22,6 +22,8 @@ use crate::ticket::{self, PreparedTicket, TicketError};
 #[derive(Debug, Clone)]
 pub struct Policy {
     program: Arc<Program>,
+    /// The largest ticket text read, in bytes.
+    ticket_bytes: usize,
     warnings: Arc<[Diagnostic]>,
     sources: Arc<[Arc<Source>]>,
     origin: Option<PathBuf>,
@@ -135,6 +137,11 @@ impl Policy {
     /// Read JSON text into a prepared ticket, reusing its buffers: reading many tickets one
     /// after another allocates only what their texts need.
     pub fn read_into(&self, ticket: &str, out: &mut PreparedTicket) -> Result<(), TicketError> {
+        if ticket.len() > self.ticket_bytes {
+            return Err(ticket::too_large(ticket.len(), self.ticket_bytes));
+        }
+        // A byte-order mark, as some editors write, is not part of the JSON.
+        let ticket = ticket.strip_prefix('\u{feff}').unwrap_or(ticket);
         ticket::read(&self.program.model, &self.program.schema, ticket, out)
     }
 
@@ -249,7 +256,9 @@ impl Loader {
                 // Known before its imports are read, so an import cycle ends here.
                 self.by_path.insert(key, self.sources.len() as FileId);
                 let base = path.parent().unwrap_or(Path::new(".")).to_path_buf();
-                Some(self.load_text(&path.display().to_string(), &text, &base))
+                // A byte-order mark, as some editors write, is not part of the policy.
+                let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+                Some(self.load_text(&path.display().to_string(), text, &base))
             }
             Err(e) => {
                 let d = imported_at.unwrap_or_else(|| Diagnostic::error("io", ""));
@@ -327,6 +336,7 @@ impl Loader {
                     Some(source) => source.location(span.start),
                     None => "<policy>".into(),
                 })),
+                ticket_bytes: self.limits.ticket_bytes,
                 warnings: warnings.into(),
                 sources: self.sources.into(),
                 origin: None,

@@ -1162,3 +1162,59 @@ fn an_overflow_is_a_problem_never_a_silent_unknown() {
     assert_eq!(d["values"], json!({"product": 12, "money_times": "1500000.0"}));
     assert!(d.get("problems").is_none());
 }
+
+// ---------------------------------------------------------------- tickets as text
+
+#[test]
+fn ticket_text_may_start_with_a_byte_order_mark() {
+    let policy = policy(TICKET);
+    let text = format!("\u{feff}{}", good_ticket());
+    assert_eq!(policy.evaluate_str(&text).unwrap().ticket(), "SN1");
+}
+
+#[test]
+fn a_ticket_larger_than_the_limit_is_refused_before_it_is_read() {
+    let limits = triage::Limits { ticket_bytes: 200, ..triage::Limits::default() };
+    let policy = Policy::from_source_with("t.triage", TICKET, Path::new("rules"), &limits).unwrap();
+    let mut t = good_ticket();
+    t["summary"] = json!("x".repeat(300));
+    let e = policy.evaluate_str(&t.to_string()).unwrap_err();
+    let EvalError::Ticket(t) = &e else { panic!("{e:?}") };
+    assert!(matches!(t.problems[0].kind, FieldProblemKind::TooLarge { limit: 200, .. }), "{e}");
+    assert!(policy.evaluate_str(&good_ticket().to_string()).is_ok());
+}
+
+#[test]
+fn an_impossible_date_says_so_and_a_numeric_id_is_named() {
+    let e = reject(TICKET, with(&["received_at"], json!("2024-02-30T10:00:00+08:00")));
+    assert_eq!(
+        e.to_string(),
+        "SN1: received_at: `2024-02-30T10:00:00+08:00` names a date or time that does not exist, such as 30 February or 25:00"
+    );
+    let e = reject(TICKET, with(&["id"], json!(20240510)));
+    assert_eq!(e.ticket(), Some("20240510"), "{e}");
+}
+
+const WINDOWS: &str = r#"
+policy windows
+  zone Asia/Shanghai
+calendar calls
+  zone Asia/Shanghai
+  valid 2024 to 2024
+  window calls 08:30-12:00, 14:30-21:00
+ticket
+  id           text
+  notified_at  time
+rule call [DG-5]
+  deadline callback = end of window calls from notified_at
+"#;
+
+#[test]
+fn a_window_outside_its_calendars_years_is_a_problem_not_a_guess() {
+    let d = decide(WINDOWS, json!({"id": "W1", "notified_at": "2024-05-10T10:00:00+08:00"}));
+    assert_eq!(d["deadlines"]["callback"], "2024-05-10T21:00:00+08:00");
+    let d = decide(WINDOWS, json!({"id": "W2", "notified_at": "2031-05-10T10:00:00+08:00"}));
+    assert_eq!(d["deadlines"], json!({}));
+    assert_eq!(d["problems"][0]["date_needed"], "2031-05-10");
+    assert_eq!(d["problems"][0]["calendar"], "calls");
+}

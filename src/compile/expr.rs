@@ -333,7 +333,7 @@ impl Compiler {
                 let (calendar, window) = (*calendar, window.index());
                 code(move |ctx| {
                     let t = time(ctx)?;
-                    ctx.calendar(calendar, |cal| Ok(cal.in_window(t, window)))
+                    ctx.calendar(calendar, |cal| cal.in_window(t, window))
                 })
             }
             _ => mistyped(e, "a condition"),
@@ -642,9 +642,16 @@ impl Compiler {
                 let end = matches!(e.kind, ExprKind::WindowEnd { .. });
                 code(move |ctx| {
                     let t = time(ctx)?;
-                    ctx.calendar(calendar, |cal| {
-                        Ok(if end { cal.window_end(t, window) } else { cal.window_from(t, window) })
-                    })
+                    ctx.calendar(
+                        calendar,
+                        |cal| {
+                            if end {
+                                cal.window_end(t, window)
+                            } else {
+                                cal.window_from(t, window)
+                            }
+                        },
+                    )
                 })
             }
             ExprKind::Min(parts) | ExprKind::Max(parts) => {

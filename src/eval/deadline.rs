@@ -59,8 +59,7 @@ fn due(ctx: &mut Ctx<'_>, form: &Form) -> Option<(DateTime<Utc>, Option<DateTime
         Form::Window { from, calendar, window, end } => {
             let t = from(ctx)?;
             let w = window.index();
-            let at =
-                ctx.calendar(*calendar, |cal| Ok(if *end { cal.window_end(t, w) } else { cal.window_from(t, w) }))?;
+            let at = ctx.calendar(*calendar, |cal| if *end { cal.window_end(t, w) } else { cal.window_from(t, w) })?;
             Some((at, Some(t), How::Window { calendar: *calendar, window: *window, end: *end }))
         }
         Form::Computed(f) => Some((f(ctx)?, None, How::Computed)),

@@ -52,6 +52,8 @@ pub enum FieldProblemKind {
     FloatForDecimal(String),
     /// Text that is not an RFC 3339 time with an offset.
     NotTime(String),
+    /// An RFC 3339 time that names a day or hour that does not exist (`2024-02-30`).
+    NoSuchTime(String),
     /// Text that is not a clock duration such as `30 min`.
     NotDuration(String),
     /// An enum value the schema does not declare.
@@ -63,6 +65,13 @@ pub enum FieldProblemKind {
     },
     /// The key appears twice in its object: which value is meant cannot be known.
     Duplicate,
+    /// The ticket's text is larger than the policy reads.
+    TooLarge {
+        /// Its size, in bytes.
+        bytes: usize,
+        /// The limit, in bytes.
+        limit: usize,
+    },
     /// The input is not JSON at all.
     Syntax {
         /// Line, from 1.
@@ -85,6 +94,9 @@ impl fmt::Display for FieldProblemKind {
             FieldProblemKind::FloatForDecimal(n) => {
                 write!(f, "`{n}` is a binary floating-point number; write it as text, \"{n}\", so it stays exact")
             }
+            FieldProblemKind::NoSuchTime(s) => {
+                write!(f, "`{s}` names a date or time that does not exist, such as 30 February or 25:00")
+            }
             FieldProblemKind::NotTime(s) => {
                 write!(f, "`{s}` is not a time with a zone offset, such as \"2024-05-10T10:30:00+08:00\"")
             }
@@ -96,6 +108,9 @@ impl fmt::Display for FieldProblemKind {
                 write!(f, "\"{value}\" is not one of {}", names.join(", "))
             }
             FieldProblemKind::Duplicate => f.write_str("is given twice; give it once"),
+            FieldProblemKind::TooLarge { bytes, limit } => {
+                write!(f, "the ticket is {bytes} bytes, more than the {limit} a ticket may have")
+            }
             FieldProblemKind::Syntax { line, column, message } => {
                 write!(f, "not valid JSON at line {line}, column {column}: {message}")
             }
@@ -138,6 +153,12 @@ impl fmt::Display for TicketError {
 /// The path of a problem of the ticket as a whole.
 pub(crate) const WHOLE: &str = "(ticket)";
 
+/// A ticket too large to read.
+pub(crate) fn too_large(bytes: usize, limit: usize) -> TicketError {
+    let kind = FieldProblemKind::TooLarge { bytes, limit };
+    TicketError { ticket: None, problems: vec![FieldProblem { path: WHOLE.into(), kind }] }
+}
+
 impl std::error::Error for TicketError {}
 
 /// A ticket read into a policy's slots, validated: decide it as often as needed.
@@ -167,9 +188,13 @@ impl PreparedTicket {
     }
 }
 
-/// The id of a ticket, if it has a text one.
-fn ticket_id(json: &Json) -> Option<String> {
-    json.get("id").and_then(Json::as_str).map(str::to_string)
+/// The id of a ticket, for messages: a text, or a number as written.
+pub(crate) fn ticket_id(json: &Json) -> Option<String> {
+    match json.get("id")? {
+        Json::String(s) => Some(s.clone()),
+        Json::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
 }
 
 /// Read a ticket given as a JSON tree into slots.
@@ -263,9 +288,12 @@ pub(crate) fn decimal(s: &str) -> Result<Value, FieldProblemKind> {
 }
 
 pub(crate) fn time(s: &str) -> Result<Value, FieldProblemKind> {
-    DateTime::parse_from_rfc3339(s)
-        .map(|t| Value::Time(t.with_timezone(&Utc)))
-        .map_err(|_| FieldProblemKind::NotTime(s.to_string()))
+    DateTime::parse_from_rfc3339(s).map(|t| Value::Time(t.with_timezone(&Utc))).map_err(|e| match e.kind() {
+        chrono::format::ParseErrorKind::OutOfRange | chrono::format::ParseErrorKind::Impossible => {
+            FieldProblemKind::NoSuchTime(s.to_string())
+        }
+        _ => FieldProblemKind::NotTime(s.to_string()),
+    })
 }
 
 pub(crate) fn duration(s: &str) -> Result<Value, FieldProblemKind> {

@@ -223,9 +223,10 @@ pub(crate) fn read(model: &Model, schema: &Schema, json: &str, out: &mut Prepare
     let parsed =
         ObjectSeed { node: &schema.root, reader: &mut reader, root: true }.deserialize(&mut de).and_then(|()| de.end());
     let not_an_object = reader.not_an_object;
+    // For messages: the id read, or else whatever the ticket has under `id` (a number, say).
     let id = || match model.id_field.and_then(|f| out.slots.get(f.index())) {
         Some(Value::Text(t)) => Some(t.to_string()),
-        _ => None,
+        _ => serde_json::from_str::<serde_json::Value>(json).ok().as_ref().and_then(super::ticket_id),
     };
     match parsed {
         Ok(()) => {}
