@@ -3,7 +3,7 @@
 use std::ops::Deref;
 use std::sync::Arc;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Datelike, Duration, Utc};
 
 use super::error::{EvaluationError, EvaluationErrorKind, Site};
 use crate::calendar::{add_days, local_instant, OutsideCalendar, WorkingCalendar};
@@ -166,15 +166,21 @@ impl<'t> Ctx<'t> {
         }
     }
 
+    /// An instant a decision can hold: RFC 3339 writes years 0001 to 9999.
+    fn representable(&mut self, t: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
+        match t {
+            Some(t) if (1..=9999).contains(&t.year()) => Some(t),
+            _ => self.problem(EvaluationErrorKind::TimeOutOfRange),
+        }
+    }
+
     /// `t` plus, or minus when `back`, a duration.
     pub fn shift(&mut self, t: DateTime<Utc>, by: &DurationSpec, back: bool) -> Option<DateTime<Utc>> {
         match (by.unit, by.calendar) {
             (Unit::Clock, _) => {
                 let d = Duration::try_seconds(by.amount)?;
-                match if back { t.checked_sub_signed(d) } else { t.checked_add_signed(d) } {
-                    Some(at) => Some(at),
-                    None => self.problem(EvaluationErrorKind::TimeOutOfRange),
-                }
+                let at = if back { t.checked_sub_signed(d) } else { t.checked_add_signed(d) };
+                self.representable(at)
             }
             (Unit::Days, calendar) => {
                 let zone = match calendar {
@@ -184,11 +190,13 @@ impl<'t> Ctx<'t> {
                 let days = Duration::try_days(by.amount)?;
                 let date = t.with_timezone(&zone).date_naive();
                 let target = if back { date.checked_sub_signed(days) } else { date.checked_add_signed(days) };
-                match target {
+                let at = match target {
+                    Some(date) if date.year() > 9999 || date.year() < 1 => None,
                     Some(date) if back => Some(local_instant(zone, date, 0)),
                     Some(_) => Some(add_days(zone, t, by.amount)),
-                    None => self.problem(EvaluationErrorKind::TimeOutOfRange),
-                }
+                    None => None,
+                };
+                self.representable(at)
             }
             (Unit::WorkingTime, Some(c)) => {
                 let seconds = if back { -by.amount } else { by.amount };

@@ -43,9 +43,7 @@ impl fmt::Display for EvaluationErrorKind {
         match self {
             EvaluationErrorKind::OutsideCalendar(outside) => outside.fmt(f),
             EvaluationErrorKind::Overflow { op } => write!(f, "`{op}` overflowed: the result is too large to be exact"),
-            EvaluationErrorKind::TimeOutOfRange => {
-                f.write_str("the time lies beyond the years that can be represented")
-            }
+            EvaluationErrorKind::TimeOutOfRange => f.write_str("the time falls outside the years 0001 to 9999"),
         }
     }
 }
