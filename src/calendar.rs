@@ -12,6 +12,8 @@ use std::sync::Arc;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
+use crate::convert::{to_i64, to_u32};
+
 /// A period of a day in minutes since midnight, half-open; crosses midnight when
 /// `end <= start`.
 pub type Minutes = (u32, u32);
@@ -239,10 +241,11 @@ impl WorkingCalendar {
                     intervals.push(Interval { start, end });
                 }
             }
-            let count = (intervals.len() - start_count) as u32;
-            days.push(Day { date, kind, first: start_count as u32, count, working_before: working_days.len() as u32 });
+            let count = to_u32(intervals.len() - start_count);
+            let (first, working_before) = (to_u32(start_count), to_u32(working_days.len()));
+            days.push(Day { date, kind, first, count, working_before });
             if count > 0 {
-                working_days.push(index as u32);
+                working_days.push(to_u32(index));
             }
         }
         let starts = first
@@ -312,7 +315,7 @@ impl WorkingCalendar {
         if date < self.first || date > self.last {
             return Err(self.outside(date));
         }
-        Ok((date - self.first).num_days() as usize)
+        usize::try_from((date - self.first).num_days()).map_err(|_| self.outside(date))
     }
 
     /// The index of the day `t` falls on, found from the days' starts without converting `t`
@@ -412,7 +415,7 @@ impl WorkingCalendar {
         match last {
             Some(last) => Ok(&self.working_days[first..=last]),
             None => {
-                let counted = self.working_days.len().saturating_sub(first) as i64;
+                let counted = to_i64(self.working_days.len().saturating_sub(first));
                 Err(self.ran_out(false, n - counted, n, CountedUnit::WorkingDays))
             }
         }
@@ -432,7 +435,8 @@ impl WorkingCalendar {
         if before < n {
             return Err(self.ran_out(true, n - before, n, CountedUnit::WorkingDays));
         }
-        let target = &self.days[self.working_days[(before - n) as usize] as usize];
+        let k = usize::try_from(before - n).map_err(|_| self.ran_out(true, n, n, CountedUnit::WorkingDays))?;
+        let target = &self.days[self.working_days[k] as usize];
         Ok(DateTime::from_timestamp(self.intervals[target.first as usize].start, 0).expect("in range"))
     }
 
@@ -515,7 +519,7 @@ impl WorkingCalendar {
     /// The day of `t`, counted from the calendar's first; outside the calendar's years, an
     /// error: windows too hold only for the years the calendar declares.
     fn day_number(&self, t: DateTime<Utc>) -> Result<i64, OutsideCalendar> {
-        self.check(t).map(|i| i as i64)
+        self.check(t).map(to_i64)
     }
 
     /// An instant a window query answers with, which must fall inside the calendar too.

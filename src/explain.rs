@@ -191,7 +191,7 @@ fn show(d: &Decision<'_>, v: &Value, ty: Type) -> String {
                 .values
                 .iter()
                 .enumerate()
-                .filter(|(i, _)| bits.checked_shr(*i as u32).is_some_and(|b| b & 1 == 1))
+                .filter(|(i, _)| bits.checked_shr(crate::convert::to_u32(*i)).is_some_and(|b| b & 1 == 1))
                 .map(|(_, v)| &*v.name)
                 .collect();
             format!("{{{}}}", names.join(", "))

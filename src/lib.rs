@@ -1,5 +1,15 @@
 #![doc = include_str!("../README.md")]
 #![deny(missing_docs)]
+// No input may panic: no unwrap, panic or unreachable on an input's path, and no cast that
+// truncates or wraps. An `expect` states an invariant, and says which.
+#![deny(
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::unreachable,
+    clippy::cast_possible_truncation,
+    clippy::cast_possible_wrap,
+    clippy::cast_sign_loss
+)]
 
 //! ## Architecture
 //!
@@ -9,6 +19,7 @@ mod batch;
 mod calendar;
 mod check;
 mod compile;
+mod convert;
 mod decision;
 mod diagnostic;
 mod eval;

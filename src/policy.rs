@@ -253,8 +253,17 @@ impl Loader {
         }
         match std::fs::read_to_string(path) {
             Ok(text) => {
+                let Ok(id) = FileId::try_from(self.sources.len()) else {
+                    let d = imported_at.unwrap_or_else(|| Diagnostic::error("io", ""));
+                    self.diagnostics.push(d.with_code("too_large").with_message(format!(
+                        "`{}` is one file too many: a policy reads at most {} files",
+                        path.display(),
+                        FileId::MAX
+                    )));
+                    return None;
+                };
                 // Known before its imports are read, so an import cycle ends here.
-                self.by_path.insert(key, self.sources.len() as FileId);
+                self.by_path.insert(key, id);
                 let base = path.parent().unwrap_or(Path::new(".")).to_path_buf();
                 // A byte-order mark, as some editors write, is not part of the policy.
                 let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
@@ -290,7 +299,22 @@ impl Loader {
     }
 
     fn load_text(&mut self, name: &str, text: &str, base: &Path) -> FileId {
-        let id = self.sources.len() as FileId;
+        // Files read from disk were measured before reading; text given directly is here.
+        let text = if text.len() > self.limits.file_bytes {
+            self.diagnostics.push(Diagnostic::error(
+                "too_large",
+                format!(
+                    "`{name}` is {} bytes, more than the {} a rule file may have",
+                    text.len(),
+                    self.limits.file_bytes
+                ),
+            ));
+            ""
+        } else {
+            text
+        };
+        // `load_path` stops at the most files an id can number; text given directly is the first.
+        let id = FileId::try_from(self.sources.len()).unwrap_or(FileId::MAX);
         let source = Arc::new(Source::new(name, text));
         self.sources.push(source.clone());
         let file = match parse(text, id, self.limits.expression_depth) {

@@ -22,7 +22,8 @@ pub struct Span {
 impl Span {
     /// A span from `start` to `end` in `file`.
     pub fn new(file: FileId, start: usize, end: usize) -> Span {
-        Span { file, start: start as u32, end: end as u32 }
+        // Rule files are limited to a few MiB, so offsets fit.
+        Span { file, start: crate::convert::to_u32(start), end: crate::convert::to_u32(end) }
     }
 
     /// The smallest span covering both.

@@ -13,6 +13,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use rust_decimal::{Decimal, RoundingStrategy};
 
+use crate::convert::to_i64;
 use crate::eval::context::{Ctx, Str, Texts};
 use crate::eval::error::EvaluationErrorKind;
 use crate::model::*;
@@ -106,7 +107,9 @@ fn code<T>(f: impl Fn(&mut Ctx<'_>) -> Option<T> + Shareable + 'static) -> Code<
     Arc::new(f)
 }
 
-/// The checker types every expression; a node of the wrong type here is a bug in it.
+/// The checker types every expression; a node of the wrong type here is a bug in it, met
+/// when a policy loads, never while deciding a ticket.
+#[allow(clippy::panic)]
 fn mistyped(e: &Expr, wanted: &str) -> ! {
     panic!("the checker typed {:?} as {:?}, not {wanted}", e.kind, e.ty)
 }
@@ -546,8 +549,8 @@ impl Compiler {
             }
             ExprKind::Count(x) => match self.compile(x) {
                 Compiled::Bits(f) => code(move |ctx| f(ctx).map(|b| i64::from(b.count_ones()))),
-                Compiled::Texts(f) => code(move |ctx| f(ctx).map(|t| t.len() as i64)),
-                Compiled::Text(f) => code(move |ctx| f(ctx).map(|t| t.chars().count() as i64)),
+                Compiled::Texts(f) => code(move |ctx| f(ctx).map(|t| to_i64(t.len()))),
+                Compiled::Text(f) => code(move |ctx| f(ctx).map(|t| to_i64(t.chars().count()))),
                 _ => mistyped(x, "a set or a text"),
             },
             ExprKind::Min(parts) | ExprKind::Max(parts) => {

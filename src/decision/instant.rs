@@ -41,12 +41,12 @@ impl Instant {
     /// are parsed on every call, and decisions write many instants.
     pub(crate) fn write(&self, buf: &mut [u8; 25]) -> usize {
         let local = self.utc + i64::from(self.offset);
-        let (days, secs) = (local.div_euclid(86_400), local.rem_euclid(86_400) as u32);
+        let (days, secs) = (local.div_euclid(86_400), u32::try_from(local.rem_euclid(86_400)).unwrap_or(0));
         let (year, month, day) = civil(days);
         let minutes = self.offset.unsigned_abs() / 60;
         let sign = if self.offset < 0 { b'-' } else { b'+' };
         // RFC 3339 years have four digits; the language's instants stay within them.
-        let year = year.clamp(0, 9999) as u32;
+        let year = u32::try_from(year.clamp(0, 9999)).unwrap_or(0);
         let fields: [(u32, usize, u8); 8] = [
             (year, 4, b'-'),
             (month, 2, b'-'),
@@ -83,8 +83,9 @@ fn civil(days: i64) -> (i64, u32, u32) {
     let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
     let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
     let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    // Days 1 to 31, months 1 to 12.
+    let day = u32::try_from(doy - (153 * mp + 2) / 5 + 1).unwrap_or(1);
+    let month = u32::try_from(if mp < 10 { mp + 3 } else { mp - 9 }).unwrap_or(1);
     let year = yoe + era * 400 + i64::from(month <= 2);
     (year, month, day)
 }

@@ -270,7 +270,7 @@ impl Serialize for Shown<'_, '_> {
                     .values
                     .iter()
                     .enumerate()
-                    .filter(|(i, _)| bits.checked_shr(*i as u32).is_some_and(|b| b & 1 == 1))
+                    .filter(|(i, _)| bits.checked_shr(crate::convert::to_u32(*i)).is_some_and(|b| b & 1 == 1))
                     .map(|(_, v)| &*v.name)
                     .collect();
                 names.serialize(s)

@@ -205,7 +205,7 @@ impl<'p> Decision<'p> {
     /// The rules and exemptions that fired, in evaluation order (empty at
     /// [`TraceLevel::None`]).
     pub fn trace(&self) -> impl ExactSizeIterator<Item = TraceEntry<'_, 'p>> + '_ {
-        (0..self.trace.fired.len() as u32).map(move |index| TraceEntry { decision: self, index })
+        (0..crate::convert::to_u32(self.trace.fired.len())).map(move |index| TraceEntry { decision: self, index })
     }
 }
 

@@ -158,7 +158,7 @@ impl Run<'_> {
         if self.level == TraceLevel::None {
             return None;
         }
-        let entry = self.trace.fired.len() as u32;
+        let entry = crate::convert::to_u32(self.trace.fired.len());
         self.trace.fired.push(owner);
         if let (TraceLevel::Full, Some(c)) = (self.level, condition) {
             record_facts(ctx, &c.facts, entry, &mut self.trace.facts);
