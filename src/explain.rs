@@ -153,7 +153,7 @@ fn facts_words(d: &Decision<'_>, facts: &[(u32, Fact)]) -> String {
             }
             FactSubject::Let(l) => {
                 let def = model.let_def(*l);
-                let behind = facts_words(d, nested);
+                let behind = crate::limits::grow(|| facts_words(d, nested));
                 let value = show(d, &fact.value, def.ty);
                 if behind.is_empty() {
                     format!("{} = {value}", def.name)

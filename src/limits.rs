@@ -31,6 +31,14 @@ pub struct Limits {
     pub ticket_bytes: usize,
 }
 
+/// Run a step of a recursive stage (lowering, checking, compiling an expression; computing
+/// a `let`) on a fresh stack segment when little of the current one is left: the limits
+/// bound the depth, this makes any thread's stack enough for it, an embedder's small
+/// thread stacks and unoptimised builds included.
+pub(crate) fn grow<R>(step: impl FnOnce() -> R) -> R {
+    stacker::maybe_grow(128 * 1024, 4 << 20, step)
+}
+
 impl Default for Limits {
     fn default() -> Self {
         Limits { expression_depth: 64, let_depth: 256, file_bytes: 4 << 20, calendar_years: 50, ticket_bytes: 1 << 20 }

@@ -92,6 +92,10 @@ impl Checker {
     /// Check an expression; `hint` is the type the context wants, used to resolve bare
     /// names and set literals.
     pub(crate) fn expr(&mut self, e: &ast::Expr, hint: Option<Type>) -> Typed {
+        crate::limits::grow(|| self.check_expr(e, hint))
+    }
+
+    fn check_expr(&mut self, e: &ast::Expr, hint: Option<Type>) -> Typed {
         let span = e.span;
         match &e.node {
             ast::ExprKind::Bool(b) => typed(ExprKind::Const(Value::Bool(*b)), span, Type::Bool),

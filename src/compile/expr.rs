@@ -189,6 +189,10 @@ impl Compiler {
 
     /// Compile by the expression's type.
     pub fn compile(&mut self, e: &Expr) -> Compiled {
+        crate::limits::grow(|| self.compile_typed(e))
+    }
+
+    fn compile_typed(&mut self, e: &Expr) -> Compiled {
         match e.ty {
             Type::Bool => Compiled::Bool(self.bool(e)),
             Type::Int => Compiled::Int(self.int(e)),
@@ -283,6 +287,10 @@ impl Compiler {
     // ------------------------------------------------------------ conditions
 
     pub fn bool(&mut self, e: &Expr) -> BoolCode {
+        crate::limits::grow(|| self.condition(e))
+    }
+
+    fn condition(&mut self, e: &Expr) -> BoolCode {
         if let ExprKind::Let(id) = e.kind {
             return code(move |ctx| ctx.let_condition(id));
         }
@@ -739,6 +747,10 @@ impl Compiler {
 
     /// What a condition reads, for the full trace.
     pub fn facts(&mut self, e: &Expr) -> FactPlan {
+        crate::limits::grow(|| self.fact_plan(e))
+    }
+
+    fn fact_plan(&mut self, e: &Expr) -> FactPlan {
         match &e.kind {
             ExprKind::And(parts) => FactPlan::All(parts.iter().map(|p| self.facts(p)).collect()),
             ExprKind::Or(parts) => FactPlan::FirstTrue(parts.iter().map(|p| (self.bool(p), self.facts(p))).collect()),
@@ -751,6 +763,10 @@ impl Compiler {
     }
 
     fn reads(&mut self, e: &Expr, out: &mut Vec<Read>) {
+        crate::limits::grow(|| self.reads_of(e, out))
+    }
+
+    fn reads_of(&mut self, e: &Expr, out: &mut Vec<Read>) {
         match &e.kind {
             ExprKind::Const(_) => {}
             ExprKind::Field(id) => out.push(Read::Field(*id)),

@@ -235,7 +235,8 @@ impl Serialize for FactJson<'_, '_> {
                 let ty = model.let_def(*l).ty;
                 map.serialize_entry("value", &Shown { decision: self.decision, value: &self.fact.value, ty })?;
                 if !self.nested.is_empty() {
-                    map.serialize_entry("facts", &Facts { decision: self.decision, facts: self.nested })?;
+                    let nested = Facts { decision: self.decision, facts: self.nested };
+                    crate::limits::grow(|| map.serialize_entry("facts", &nested))?;
                 }
             }
             FactSubject::Grade => map.serialize_entry(

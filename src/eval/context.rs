@@ -112,7 +112,7 @@ impl<'t> Ctx<'t> {
             }
             Some(LetCode::Value(code)) if matches!(self.scratch.lets.get(i), Some(None)) => {
                 let outer = self.site.via.replace(id);
-                let value = code(self);
+                let value = crate::limits::grow(|| code(self));
                 self.site.via = outer;
                 self.scratch.lets[i] = Some(value);
             }
@@ -136,7 +136,7 @@ impl<'t> Ctx<'t> {
         let program = self.program;
         let Some(LetCode::Bool(code)) = program.lets.get(i) else { return None };
         let outer = self.site.via.replace(id);
-        let value = code(self);
+        let value = crate::limits::grow(|| code(self));
         self.site.via = outer;
         self.scratch.conditions[i] = match value {
             None => UNKNOWN,

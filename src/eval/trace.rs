@@ -172,7 +172,7 @@ fn read(ctx: &mut Ctx<'_>, r: &Read, entry: u32, out: &mut Vec<(u32, Fact)>, lev
     if let Read::Let(id) = r {
         let program = ctx.program;
         if let Some(plan) = program.let_facts.get(id.index()) {
-            collect(ctx, plan, entry, out, at + 1);
+            crate::limits::grow(|| collect(ctx, plan, entry, out, at + 1));
         }
         out[at].1.nested = crate::convert::to_u32(out.len() - at - 1);
     }

@@ -289,6 +289,10 @@ pub struct Expr {
 impl Expr {
     /// How deep the expression is: the parser bounds it, so this recursion is bounded too.
     pub fn depth(&self) -> usize {
+        crate::limits::grow(|| self.measure())
+    }
+
+    fn measure(&self) -> usize {
         let deepest = |parts: &[&Expr]| parts.iter().map(|p| p.depth()).max().unwrap_or(0);
         1 + match &self.kind {
             ExprKind::Const(_) | ExprKind::Field(_) | ExprKind::Let(_) | ExprKind::Grade => 0,

@@ -876,6 +876,10 @@ impl Lowerer {
     }
 
     fn expr(&self, pair: Pair<Rule>) -> Lowered<Expr> {
+        crate::limits::grow(|| self.lower_expr(pair))
+    }
+
+    fn lower_expr(&self, pair: Pair<Rule>) -> Lowered<Expr> {
         let span = self.span(&pair);
         let kind = pair.as_rule();
         let node = match kind {
