@@ -46,4 +46,4 @@ pub use explain::explain;
 pub use limits::Limits;
 pub use policy::{check_file, check_file_with, policy_of, EvalError, Policy};
 pub use testing::{Failure, TestOutcome, TestReport};
-pub use ticket::{FieldProblem, FieldProblemKind, PreparedTicket, TicketError};
+pub use ticket::{FieldProblem, FieldProblemKind, NearMiss, PreparedTicket, TicketError};

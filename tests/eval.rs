@@ -1218,3 +1218,48 @@ fn a_window_outside_its_calendars_years_is_a_problem_not_a_guess() {
     assert_eq!(d["problems"][0]["date_needed"], "2031-05-10");
     assert_eq!(d["problems"][0]["calendar"], "calls");
 }
+
+// ---------------------------------------------------------------- near misses
+
+const REVISIT: &str = r#"
+policy revisit
+  zone Asia/Shanghai
+ticket
+  id                 text
+  received_at        time
+  revisit.satisfied  optional bool
+actions reopen
+rule reopen [SI-12]
+  when revisit.satisfied is false
+  action reopen
+"#;
+
+#[test]
+fn a_misspelt_optional_field_is_noted_and_refused_when_strict() {
+    let policy = policy(REVISIT);
+    let text = r#"{"id": "R1", "received_at": "2024-05-10T10:00:00+08:00", "revisit": {"satisifed": false}}"#;
+    let mut ticket = triage::PreparedTicket::new();
+    policy.read_into(text, &mut ticket).expect("read, with a note");
+    let misses: Vec<(&str, &str)> = ticket.near_misses().iter().map(|m| (&*m.given, &*m.meant)).collect();
+    assert_eq!(misses, [("revisit.satisifed", "revisit.satisfied")]);
+    let mut strict = triage::PreparedTicket::strict();
+    let e = policy.read_into(text, &mut strict).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "R1: revisit.satisifed: is not a field of the policy; did you mean `revisit.satisfied`? (read as absent, it would change the decision)"
+    );
+    // Spelt right, nothing to note; a key that only shares a prefix is not a near miss.
+    let right =
+        r#"{"id": "R1", "received_at": "2024-05-10T10:00:00+08:00", "revisit": {"satisfied": false, "notes": "x"}}"#;
+    policy.read_into(right, &mut strict).unwrap();
+    assert!(strict.near_misses().is_empty());
+}
+
+#[test]
+fn a_misspelt_required_field_is_named_in_its_error() {
+    let e = policy(REVISIT).evaluate(&json!({"id": "R2", "recieved_at": "2024-05-10T10:00:00+08:00"})).unwrap_err();
+    let text_error =
+        policy(REVISIT).evaluate_str(r#"{"id": "R2", "recieved_at": "2024-05-10T10:00:00+08:00"}"#).unwrap_err();
+    assert_eq!(text_error.to_string(), "R2: received_at: is missing; the ticket has `recieved_at`: misspelt?");
+    assert_eq!(e.to_string(), "R2: received_at: is missing", "a JSON tree is read by path, without keys to compare");
+}

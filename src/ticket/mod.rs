@@ -65,6 +65,17 @@ pub enum FieldProblemKind {
     },
     /// The key appears twice in its object: which value is meant cannot be known.
     Duplicate,
+    /// A required field is absent, and a key one edit away from it is there.
+    MissingNear {
+        /// The key the ticket has, as a dotted path.
+        given: String,
+    },
+    /// A key one edit away from an optional field the ticket lacks (refused when reading
+    /// strictly).
+    NearMiss {
+        /// The field it resembles.
+        meant: String,
+    },
     /// The ticket's text is larger than the policy reads.
     TooLarge {
         /// Its size, in bytes.
@@ -108,6 +119,10 @@ impl fmt::Display for FieldProblemKind {
                 write!(f, "\"{value}\" is not one of {}", names.join(", "))
             }
             FieldProblemKind::Duplicate => f.write_str("is given twice; give it once"),
+            FieldProblemKind::MissingNear { given } => write!(f, "is missing; the ticket has `{given}`: misspelt?"),
+            FieldProblemKind::NearMiss { meant } => {
+                write!(f, "is not a field of the policy; did you mean `{meant}`? (read as absent, it would change the decision)")
+            }
             FieldProblemKind::TooLarge { bytes, limit } => {
                 write!(f, "the ticket is {bytes} bytes, more than the {limit} a ticket may have")
             }
@@ -168,6 +183,22 @@ pub struct PreparedTicket {
     /// What reading found for each field and group; kept to reuse the buffers.
     found: Vec<read::Found>,
     groups: Vec<bool>,
+    /// Keys no field has that might be one misspelt, kept to reuse the buffers.
+    unknown: Vec<(usize, usize, usize)>,
+    unknown_text: String,
+    near_misses: Vec<NearMiss>,
+    /// Whether a near miss is refused.
+    strict: bool,
+}
+
+/// A key of a ticket one edit away from an optional field the ticket lacks: most likely
+/// that field misspelt, which reading would otherwise take as absent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NearMiss {
+    /// The key as the ticket gives it, as a dotted path.
+    pub given: String,
+    /// The field it resembles.
+    pub meant: String,
 }
 
 impl PartialEq for PreparedTicket {
@@ -182,9 +213,20 @@ impl PreparedTicket {
         PreparedTicket::default()
     }
 
+    /// An empty ticket to read into that refuses a near miss (`revisit.satisifed` for the
+    /// optional `revisit.satisfied`) instead of reading the field as absent.
+    pub fn strict() -> PreparedTicket {
+        PreparedTicket { strict: true, ..PreparedTicket::default() }
+    }
+
+    /// Keys of the last ticket read that look like optional fields misspelt.
+    pub fn near_misses(&self) -> &[NearMiss] {
+        &self.near_misses
+    }
+
     /// A ticket of slots made directly (a policy test's scenario).
     pub(crate) fn from_slots(slots: Vec<Value>) -> PreparedTicket {
-        PreparedTicket { slots, found: Vec::new(), groups: Vec::new() }
+        PreparedTicket { slots, ..PreparedTicket::default() }
     }
 }
 

@@ -9,7 +9,8 @@ use rust_decimal::Decimal;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::{
-    decimal, duration, not_one_of, text_set, time, FieldProblem, FieldProblemKind, PreparedTicket, TicketError, WHOLE,
+    decimal, duration, not_one_of, text_set, time, FieldProblem, FieldProblemKind, NearMiss, PreparedTicket,
+    TicketError, WHOLE,
 };
 use crate::model::{EnumId, FieldId, Id, Model, Type};
 use crate::value::Value;
@@ -20,6 +21,8 @@ use crate::value::Value;
 pub(crate) struct Schema {
     root: Node,
     groups: usize,
+    /// Where each field's last key lives: its group and the key, by [`FieldId`].
+    placed: Vec<(usize, Box<str>)>,
     /// The values of each enum, indexed by [`EnumId`].
     enums: Vec<Names>,
 }
@@ -33,6 +36,11 @@ struct Node {
     group: usize,
     /// Its dotted path, for problems.
     path: Box<str>,
+    /// Which lengths, first bytes and last bytes the keys have (lengths one more and one
+    /// less too), so that most keys that are no near miss of one are passed over at once.
+    lengths: u64,
+    firsts: [u64; 4],
+    lasts: [u64; 4],
 }
 
 #[derive(Debug, Clone)]
@@ -120,6 +128,8 @@ impl Schema {
             root.insert(&field.segments, id, &mut groups);
         }
         root.index();
+        let mut placed = vec![(0, Box::from("")); model.fields.len()];
+        root.place(&mut placed);
         let enums = model
             .enums
             .iter()
@@ -130,7 +140,7 @@ impl Schema {
                 names
             })
             .collect();
-        Schema { root, groups, enums }
+        Schema { root, groups, placed, enums }
     }
 
     /// The index of an enum's value.
@@ -174,9 +184,45 @@ impl Node {
         }
     }
 
+    /// Record where each field's key lives.
+    fn place(&self, placed: &mut [(usize, Box<str>)]) {
+        for (name, child) in self.keys.names.iter().zip(&self.children) {
+            match child {
+                Child::Field(id) => {
+                    if let Some(slot) = placed.get_mut(id.index()) {
+                        *slot = (self.group, name.text.clone());
+                    }
+                }
+                Child::Object(node) => node.place(placed),
+            }
+        }
+    }
+
+    /// Whether `key` could be one edit away from one of this node's keys.
+    fn might_be_misspelt(&self, key: &str) -> bool {
+        let bit = |set: &[u64; 4], b: u8| set[usize::from(b / 64)] & (1u64 << (b % 64)) != 0;
+        let (Some(&first), Some(&last)) = (key.as_bytes().first(), key.as_bytes().last()) else { return false };
+        key.len() < 64
+            && self.lengths & (1u64 << key.len()) != 0
+            && (bit(&self.firsts, first) || bit(&self.lasts, last))
+    }
+
     /// Build the lookup tables, this node's and its groups'.
     fn index(&mut self) {
         self.keys.index();
+        for name in &self.keys.names {
+            for len in [name.len.saturating_sub(1), name.len, name.len + 1] {
+                if len < 64 {
+                    self.lengths |= 1u64 << len;
+                }
+            }
+            let bytes = name.text.as_bytes();
+            for (set, byte) in [(&mut self.firsts, bytes.first()), (&mut self.lasts, bytes.last())] {
+                if let Some(&b) = byte {
+                    set[usize::from(b / 64)] |= 1u64 << (b % 64);
+                }
+            }
+        }
         for child in &mut self.children {
             if let Child::Object(node) = child {
                 node.index();
@@ -207,6 +253,9 @@ pub(crate) fn read(model: &Model, schema: &Schema, json: &str, out: &mut Prepare
     out.found.resize(n, Found::Absent);
     out.groups.clear();
     out.groups.resize(schema.groups, false);
+    out.unknown.clear();
+    out.unknown_text.clear();
+    out.near_misses.clear();
     let mut problems: Vec<(FieldId, FieldProblemKind)> = Vec::new();
     let mut duplicates: Vec<String> = Vec::new();
     let mut reader = Reader {
@@ -215,6 +264,8 @@ pub(crate) fn read(model: &Model, schema: &Schema, json: &str, out: &mut Prepare
         slots: &mut out.slots,
         found: &mut out.found,
         groups: &mut out.groups,
+        unknown: &mut out.unknown,
+        unknown_text: &mut out.unknown_text,
         problems: &mut problems,
         duplicates: &mut duplicates,
         not_an_object: None,
@@ -241,20 +292,49 @@ pub(crate) fn read(model: &Model, schema: &Schema, json: &str, out: &mut Prepare
         }
     }
     for (i, (field, found)) in model.fields.iter().zip(&out.found).enumerate() {
+        // A key one edit away from an absent field's, next to it, is most likely that field
+        // misspelt: an optional one would be read as absent, and change the decision.
+        let near = || {
+            let (group, key) = schema.placed.get(i)?;
+            out.unknown.iter().filter(|(g, ..)| g == group).find_map(|&(_, start, end)| {
+                let given = &out.unknown_text[start..end];
+                misspelt(given, key).then(|| match field.path.rsplit_once('.') {
+                    Some((parent, _)) => format!("{parent}.{given}"),
+                    None => given.to_string(),
+                })
+            })
+        };
         let problem = match found {
-            Found::Absent if !field.optional => FieldProblemKind::Missing,
+            Found::Absent if !field.optional => match near() {
+                Some(given) => FieldProblemKind::MissingNear { given },
+                None => FieldProblemKind::Missing,
+            },
             Found::Null if !field.optional => FieldProblemKind::Null,
+            Found::Absent => {
+                if let Some(given) = near() {
+                    out.near_misses.push(NearMiss { given, meant: field.path.to_string() });
+                }
+                continue;
+            }
             _ => continue,
         };
         problems.extend(FieldId::new(i).map(|id| (id, problem)));
     }
-    if problems.is_empty() && duplicates.is_empty() {
+    let mut first: Vec<FieldProblem> =
+        duplicates.into_iter().map(|path| FieldProblem { path, kind: FieldProblemKind::Duplicate }).collect();
+    // A strict reader refuses a near miss rather than read the field as absent.
+    if out.strict {
+        first.extend(out.near_misses.iter().map(|m| FieldProblem {
+            path: m.given.clone(),
+            kind: FieldProblemKind::NearMiss { meant: m.meant.clone() },
+        }));
+    }
+    if problems.is_empty() && first.is_empty() {
         return Ok(());
     }
     problems.sort_by_key(|(f, _)| *f);
-    let problems = duplicates
+    let problems = first
         .into_iter()
-        .map(|path| FieldProblem { path, kind: FieldProblemKind::Duplicate })
         .chain(problems.into_iter().map(|(f, kind)| FieldProblem { path: model.field(f).path.to_string(), kind }))
         .collect();
     Err(TicketError { ticket: id(), problems })
@@ -275,6 +355,10 @@ struct Reader<'a> {
     slots: &'a mut Vec<Value>,
     found: &'a mut Vec<Found>,
     groups: &'a mut Vec<bool>,
+    /// Keys no field has that might be one misspelt: their group, and where the key lies
+    /// in `unknown_text`.
+    unknown: &'a mut Vec<(usize, usize, usize)>,
+    unknown_text: &'a mut String,
     problems: &'a mut Vec<(FieldId, FieldProblemKind)>,
     /// Paths given more than once: which of two values is meant cannot be known.
     duplicates: &'a mut Vec<String>,
@@ -332,7 +416,7 @@ impl<'de> Visitor<'de> for ObjectSeed<'_, '_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        while let Some(child) = map.next_key_seed(KeySeed(self.node))? {
+        while let Some(child) = map.next_key_seed(KeySeed { node: self.node, reader: &mut *self.reader })? {
             match child {
                 Some(Child::Field(id)) => {
                     let ty = self.reader.model.field(*id).ty;
@@ -400,10 +484,14 @@ impl ObjectSeed<'_, '_> {
     }
 }
 
-/// A key of an object: the schema's child it names, without copying the key.
-struct KeySeed<'r>(&'r Node);
+/// A key of an object: the schema's child it names, without copying the key. A key that
+/// names none but might be one misspelt is noted.
+struct KeySeed<'r, 'w, 'a> {
+    node: &'r Node,
+    reader: &'w mut Reader<'a>,
+}
 
-impl<'de, 'r> DeserializeSeed<'de> for KeySeed<'r> {
+impl<'de, 'r> DeserializeSeed<'de> for KeySeed<'r, '_, '_> {
     type Value = Option<&'r Child>;
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
@@ -411,7 +499,7 @@ impl<'de, 'r> DeserializeSeed<'de> for KeySeed<'r> {
     }
 }
 
-impl<'de, 'r> Visitor<'de> for KeySeed<'r> {
+impl<'de, 'r> Visitor<'de> for KeySeed<'r, '_, '_> {
     type Value = Option<&'r Child>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -419,7 +507,13 @@ impl<'de, 'r> Visitor<'de> for KeySeed<'r> {
     }
 
     fn visit_str<E: de::Error>(self, key: &str) -> Result<Self::Value, E> {
-        Ok(self.0.get(key))
+        let child = self.node.get(key);
+        if child.is_none() && self.node.might_be_misspelt(key) {
+            let start = self.reader.unknown_text.len();
+            self.reader.unknown_text.push_str(key);
+            self.reader.unknown.push((self.node.group, start, self.reader.unknown_text.len()));
+        }
+        Ok(child)
     }
 }
 
@@ -631,4 +725,10 @@ impl<'de> Visitor<'de> for Element<'_> {
         while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
         Ok(Self::not_text("an object"))
     }
+}
+
+/// Whether `given` is one edit (a letter added, dropped, changed, or two swapped) from a
+/// field's key, and long enough for that to mean a misspelling rather than another word.
+fn misspelt(given: &str, key: &str) -> bool {
+    given.chars().count().min(key.chars().count()) >= 4 && crate::diagnostic::edit_distance(given, key) == 1
 }
