@@ -162,6 +162,9 @@ fn facts_words(d: &Decision<'_>, facts: &[(u32, Fact)]) -> String {
                 }
             }
             FactSubject::Grade => format!("grade = {}", show(d, &fact.value, Type::Grade)),
+            FactSubject::Deadline(id) => {
+                format!("deadline {} = {}", model.deadline_name(*id), show(d, &fact.value, Type::Time))
+            }
             FactSubject::Mention { subject, phrase } => {
                 let of = match subject {
                     Some(Subject::Field(f)) => model.field(*f).path.to_string(),

@@ -1263,3 +1263,124 @@ fn a_misspelt_required_field_is_named_in_its_error() {
     assert_eq!(text_error.to_string(), "R2: received_at: is missing; the ticket has `recieved_at`: misspelt?");
     assert_eq!(e.to_string(), "R2: received_at: is missing", "a JSON tree is read by path, without keys to compare");
 }
+
+// ---------------------------------------------------------------- deadlines from deadlines
+
+const FORWARDED: &str = r#"
+policy forwarded
+  zone Asia/Shanghai
+  default calendar office
+import "calendars/cn-mainland.triage"
+calendar office extends cn_mainland
+  hours mon-fri 09:00-18:00
+ticket
+  id            text
+  received_at   time
+  forwarded_at  optional time
+  phone         bool
+rule forward [PM-5]
+  when phone
+  deadline forward = received_at + 1 working hour
+rule reply [PM-6]
+  deadline reply = first(forwarded_at, deadline forward, received_at) + 24 h
+  deadline handle = same day as first(forwarded_at, deadline forward, received_at)
+"#;
+
+#[test]
+fn a_deadline_runs_from_the_first_present_of_several_instants() {
+    let ticket = |forwarded: Json, phone: bool, at: &str| json!({"id": "F1", "received_at": at, "forwarded_at": forwarded, "phone": phone});
+    // Forwarded: from the office's receipt.
+    let d = decide(FORWARDED, ticket(json!("2024-05-10T11:00:00+08:00"), true, "2024-05-10T10:00:00+08:00"));
+    assert_eq!(d["deadlines"]["reply"], "2024-05-11T11:00:00+08:00");
+    // Not yet forwarded: from the forward deadline, the latest it can arrive.
+    let d = decide(FORWARDED, ticket(Json::Null, true, "2024-05-10T20:00:00+08:00"));
+    assert_eq!(d["deadlines"]["forward"], "2024-05-11T10:00:00+08:00", "the make-up Saturday");
+    assert_eq!(d["deadlines"]["reply"], "2024-05-12T10:00:00+08:00");
+    assert_eq!(d["deadlines"]["handle"], "2024-05-11T18:00:00+08:00");
+    // No forward deadline at all: from receipt.
+    let d = decide(FORWARDED, ticket(Json::Null, false, "2024-05-10T20:00:00+08:00"));
+    assert_eq!(d["deadlines"]["reply"], "2024-05-11T20:00:00+08:00");
+    let full = decide_full(FORWARDED, ticket(Json::Null, true, "2024-05-10T20:00:00+08:00"));
+    let reply = full["trace"].as_array().unwrap().iter().find(|e| e["rule"] == "reply").unwrap();
+    assert_eq!(reply["reckoning"][0]["from"], "2024-05-11T10:00:00+08:00");
+}
+
+#[test]
+fn a_deadline_anchored_on_one_that_cannot_be_reckoned_does_not_fall_back() {
+    // The forward deadline of the last evening of 2026 needs 2027's first working hour.
+    let d = decide(
+        FORWARDED,
+        json!({"id": "F2", "received_at": "2026-12-31T20:00:00+08:00", "forwarded_at": null, "phone": true}),
+    );
+    assert_eq!(d["deadlines"], json!({}), "neither reply nor handle falls back to receipt: {d:#}");
+    let problems: Vec<(&str, &str)> = d["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["deadline"].as_str().unwrap(), p["error"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        problems,
+        [("forward", "outside_calendar"), ("reply", "anchored_on_problem"), ("handle", "anchored_on_problem")]
+    );
+    assert_eq!(d["problems"][1]["anchored_on"], "forward");
+}
+
+#[test]
+fn a_deadline_is_read_only_after_a_rule_has_set_it() {
+    let src = r#"
+policy early
+  zone Asia/Shanghai
+ticket
+  id           text
+  received_at  time
+rule reply
+  deadline reply = deadline forward + 24 h
+rule forward
+  deadline forward = received_at + 1 h
+"#;
+    let errors = Policy::from_source("t.triage", src, Path::new("rules")).expect_err("read before set");
+    let d = errors.iter().next().unwrap();
+    assert_eq!(d.code(), "triage::unknown_deadline");
+    assert_eq!(d.message(), "no rule before this one sets deadline `forward`");
+}
+
+// ---------------------------------------------------------------- bounds of counts
+
+const PARTNER_MONTH: &str = r#"
+policy partner_month
+  zone Asia/Shanghai
+record
+  id                 text
+  group_customers    int >= 0
+  complaints         int >= 0
+  completed_in_time  int >= 0, <= complaints
+actions rectify
+rule late [SI-13]
+  when completed_in_time * 100 / complaints < 75
+  action rectify
+"#;
+
+#[test]
+fn counts_keep_their_bounds_or_the_record_is_refused_naming_every_field() {
+    let d =
+        decide(PARTNER_MONTH, json!({"id": "P1", "group_customers": 120, "complaints": 610, "completed_in_time": 400}));
+    assert_eq!(d["actions"], json!(["rectify"]));
+    let e =
+        reject(PARTNER_MONTH, json!({"id": "P2", "group_customers": -1, "complaints": 10, "completed_in_time": 11}));
+    assert_eq!(
+        e.to_string(),
+        "P2: group_customers: is -1, and must be at least 0; P2: completed_in_time: is 11, and must be at most `complaints` (10)"
+    );
+}
+
+#[test]
+fn bounds_are_for_whole_numbers_and_name_other_whole_numbers() {
+    let src = |bound: &str| {
+        format!("policy b\n  zone Asia/Shanghai\nrecord\n  id text\n  rate decimal{bound}\n  total int\n  part int <= totl\n")
+    };
+    let errors = Policy::from_source("t.triage", &src(" >= 0"), Path::new("rules")).expect_err("bounds on a decimal");
+    let codes: Vec<String> = errors.iter().map(|d| d.code()).collect();
+    assert_eq!(codes, ["triage::type_mismatch", "triage::unknown_field"], "{errors}");
+    assert!(errors.iter().nth(1).unwrap().help_text().unwrap_or_default().contains("total"), "{errors}");
+}

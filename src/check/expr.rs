@@ -225,6 +225,27 @@ impl Checker {
                 typed(ExprKind::SameDay { time: Box::new(x), calendar: cal }, span, Type::Time)
             }
             ast::ExprKind::Call(name, args) => self.call(name, args, span),
+            ast::ExprKind::Deadline(name) => {
+                // Rules run in file order: a deadline can be read once a rule before has set it.
+                match self.deadlines.iter().position(|d| **d == *name.node).and_then(DeadlineId::new) {
+                    Some(id) => typed(ExprKind::Deadline(id), span, Type::Time),
+                    None => {
+                        self.diags.push(
+                            Diagnostic::error(
+                                "unknown_deadline",
+                                format!("no rule before this one sets deadline `{}`", name.node),
+                            )
+                            .label(name.span, "not set yet")
+                            .maybe_help(
+                                did_you_mean(&name.node, self.deadlines.iter().map(|d| &**d)).or(Some(
+                                    "rules run in file order; move the rule that sets it above this one".into(),
+                                )),
+                            ),
+                        );
+                        None
+                    }
+                }
+            }
         }
     }
 
@@ -529,10 +550,40 @@ impl Checker {
                 let kind = if name.node == "min" { ExprKind::Min(checked) } else { ExprKind::Max(checked) };
                 typed(kind, span, ty.expect("at least two arguments"))
             }
-            known @ ("count" | "round" | "min" | "max") => {
+            "first" if args.len() >= 2 => {
+                let mut checked = Vec::new();
+                let mut ty: Option<Type> = None;
+                for a in args {
+                    let (x, t) = self.expr(a, ty)?;
+                    let fits = match ty {
+                        None => true,
+                        Some(prev) => prev == t || (prev.is_numeric() && t.is_numeric()),
+                    };
+                    if !fits {
+                        let expected = ty.map_or_else(String::new, |t| self.type_name(t));
+                        self.mismatch(a.span, &expected, t, "`first` chooses among values of one kind: `first(forwarded_at, deadline forward, received_at)`");
+                        return None;
+                    }
+                    ty = Some(if ty == Some(Type::Decimal) { Type::Decimal } else { t });
+                    checked.push(x);
+                }
+                let ty = ty.unwrap_or(Type::Bool);
+                if !matches!(ty, Type::Bool | Type::Int | Type::Decimal | Type::Time) {
+                    self.mismatch(
+                        span,
+                        "times, numbers or yes/no values",
+                        ty,
+                        "`first` chooses among times, numbers or yes/no values",
+                    );
+                    return None;
+                }
+                typed(ExprKind::First(checked), span, ty)
+            }
+            known @ ("count" | "round" | "min" | "max" | "first") => {
                 let usage = match known {
                     "count" => "`count(agents)`",
                     "round" => "`round(rate, 2)`",
+                    "first" => "`first(forwarded_at, deadline forward, received_at)`",
                     _ => "`min(a, b)` or `max(a, b, c)`",
                 };
                 self.diags.push(
@@ -551,8 +602,9 @@ impl Checker {
                     Diagnostic::error("unknown_function", format!("unknown function `{other}`"))
                         .label(name.span, "not a function of the language")
                         .help(
-                            did_you_mean(other, ["count", "round", "min", "max"])
-                                .unwrap_or_else(|| "the functions are `count`, `round`, `min` and `max`".into()),
+                            did_you_mean(other, ["count", "round", "min", "max", "first"]).unwrap_or_else(|| {
+                                "the functions are `count`, `round`, `min`, `max` and `first`".into()
+                            }),
                         ),
                 );
                 None

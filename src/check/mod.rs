@@ -224,6 +224,10 @@ impl Checker {
         for field in schemas.iter().flat_map(|s| s.fields.iter()) {
             let _ = self.field(field);
         }
+        // Bounds may name fields declared after them.
+        for field in schemas.iter().flat_map(|s| s.fields.iter()) {
+            self.bounds(field);
+        }
         // A path may not be both a value and a group of values.
         for f in &self.fields {
             let prefix = format!("{}.", f.path);
@@ -281,9 +285,67 @@ impl Checker {
             segments: decl.path.node.split('.').map(str::to_string).collect(),
             ty,
             optional: decl.ty.node.optional,
+            bounds: Vec::new(),
             span: decl.path.span,
         });
         Some(())
+    }
+
+    /// `>= 0`, `<= complaints`: on whole numbers, by a number or another whole-number field.
+    fn bounds(&mut self, decl: &ast::FieldDecl) {
+        let Some(&id) = self.field_index.get(&decl.path.node) else { return };
+        for bound in &decl.bounds {
+            if self.fields[id.index()].ty != Type::Int {
+                self.diags.push(
+                    Diagnostic::error("type_mismatch", "only whole numbers take bounds")
+                        .label(bound.span, "a bound")
+                        .label(decl.ty.span, "not `int`")
+                        .help("bound counts: `complaints int >= 0`, `completed_in_time int >= 0, <= complaints`"),
+                );
+                return;
+            }
+            let to = match &bound.node.to {
+                ast::BoundTo::Number(n) => {
+                    match rust_decimal::prelude::ToPrimitive::to_i64(n).filter(|_| n.fract().is_zero()) {
+                        Some(n) => BoundTo::Number(n),
+                        None => {
+                            self.diags.push(
+                                Diagnostic::error("invalid_literal", format!("`{n}` is not a whole number"))
+                                    .label(bound.span, "here")
+                                    .help("a whole-number field is bounded by a whole number"),
+                            );
+                            continue;
+                        }
+                    }
+                }
+                ast::BoundTo::Field(other) => match self.field_index.get(&other.node) {
+                    Some(&o) if self.fields[o.index()].ty == Type::Int && o != id => {
+                        self.field_used[o.index()] = true;
+                        BoundTo::Field(o)
+                    }
+                    Some(_) => {
+                        self.diags.push(
+                            Diagnostic::error(
+                                "type_mismatch",
+                                format!("`{}` is not another whole-number field", other.node),
+                            )
+                            .label(other.span, "here")
+                            .help("a part is bounded by its whole: `completed_in_time int <= complaints`"),
+                        );
+                        continue;
+                    }
+                    None => {
+                        self.diags.push(
+                            Diagnostic::error("unknown_field", format!("unknown field `{}`", other.node))
+                                .label(other.span, "not a field of the ticket")
+                                .maybe_help(did_you_mean(&other.node, self.fields.iter().map(|f| &*f.path))),
+                        );
+                        continue;
+                    }
+                },
+            };
+            self.fields[id.index()].bounds.push(Bound { at_least: bound.node.at_least, to });
+        }
     }
 
     fn enum_def(&mut self, values: &[ast::Named], span: Span) -> Option<EnumId> {

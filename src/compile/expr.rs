@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::convert::to_i64;
-use crate::eval::context::{Ctx, Str, Texts};
+use crate::eval::context::{Ctx, DeadlineState, Str, Texts};
 use crate::eval::error::EvaluationErrorKind;
 use crate::model::*;
 use crate::phrase::{self, Phrase};
@@ -81,6 +81,8 @@ pub(crate) enum Read {
     Field(FieldId),
     Let(LetId),
     Grade,
+    /// A deadline this decision has set.
+    Deadline(DeadlineId),
     /// A `mentions`: the phrase found, or else what it read.
     Mention {
         memo: usize,
@@ -339,6 +341,10 @@ impl Compiler {
                     ctx.calendar(calendar, |cal| cal.in_working_hours(t))
                 })
             }
+            ExprKind::First(parts) => {
+                let parts: Vec<BoolCode> = parts.iter().map(|p| self.bool(p)).collect();
+                first(parts)
+            }
             ExprKind::InWindow { time, calendar, window } => {
                 let time = self.time(time);
                 let (calendar, window) = (*calendar, window.index());
@@ -561,6 +567,7 @@ impl Compiler {
                 Compiled::Text(f) => code(move |ctx| f(ctx).map(|t| to_i64(t.chars().count()))),
                 _ => mistyped(x, "a set or a text"),
             },
+            ExprKind::First(parts) => first(parts.iter().map(|p| self.int(p)).collect()),
             ExprKind::Min(parts) | ExprKind::Max(parts) => {
                 let parts: Vec<Code<i64>> = parts.iter().map(|p| self.int(p)).collect();
                 let min = matches!(e.kind, ExprKind::Min(_));
@@ -609,6 +616,7 @@ impl Compiler {
                     Some(rounded)
                 })
             }
+            ExprKind::First(parts) => first(parts.iter().map(|p| self.decimal(p)).collect()),
             ExprKind::Min(parts) | ExprKind::Max(parts) => {
                 let parts: Vec<Code<Decimal>> = parts.iter().map(|p| self.decimal(p)).collect();
                 let min = matches!(e.kind, ExprKind::Min(_));
@@ -663,6 +671,18 @@ impl Compiler {
                             }
                         },
                     )
+                })
+            }
+            ExprKind::First(parts) => first(parts.iter().map(|p| self.time(p)).collect()),
+            ExprKind::Deadline(id) => {
+                let id = *id;
+                code(move |ctx| match ctx.scratch.deadlines.get(id.index()).copied() {
+                    Some(DeadlineState::At(t)) => Some(t),
+                    Some(DeadlineState::Problem) => {
+                        let deadline = ctx.program.model.deadline_name(id).clone();
+                        ctx.problem(EvaluationErrorKind::AnchoredOn { deadline })
+                    }
+                    _ => None,
                 })
             }
             ExprKind::Min(parts) | ExprKind::Max(parts) => {
@@ -772,6 +792,7 @@ impl Compiler {
             ExprKind::Field(id) => out.push(Read::Field(*id)),
             ExprKind::Let(id) => out.push(Read::Let(*id)),
             ExprKind::Grade => out.push(Read::Grade),
+            ExprKind::Deadline(id) => out.push(Read::Deadline(*id)),
             ExprKind::Mentions { text, phrases } => {
                 let memo = self.memo(e.span);
                 let subject = match text.kind {
@@ -793,7 +814,7 @@ impl Compiler {
             | ExprKind::WindowFrom { time, .. }
             | ExprKind::WindowEnd { time, .. }
             | ExprKind::SameDay { time, .. } => self.reads(time, out),
-            ExprKind::And(ps) | ExprKind::Or(ps) | ExprKind::Min(ps) | ExprKind::Max(ps) => {
+            ExprKind::And(ps) | ExprKind::Or(ps) | ExprKind::Min(ps) | ExprKind::Max(ps) | ExprKind::First(ps) => {
                 ps.iter().for_each(|p| self.reads(p, out))
             }
             ExprKind::Arith { left: a, right: b, .. }
@@ -806,6 +827,23 @@ impl Compiler {
             }
         }
     }
+}
+
+/// The first of `parts` that is known; one that could not be reckoned (it recorded a
+/// problem) ends the search, so a chain never falls back past a problem (`domain.md` §2).
+fn first<T: 'static>(parts: Vec<Code<T>>) -> Code<T> {
+    code(move |ctx| {
+        for part in &parts {
+            let problems = ctx.problems.len();
+            if let Some(v) = part(ctx) {
+                return Some(v);
+            }
+            if ctx.problems.len() > problems {
+                return None;
+            }
+        }
+        None
+    })
 }
 
 /// The least (`min`) or greatest of known values; unknown if any is.

@@ -239,6 +239,13 @@ impl Serialize for FactJson<'_, '_> {
                     crate::limits::grow(|| map.serialize_entry("facts", &nested))?;
                 }
             }
+            FactSubject::Deadline(id) => {
+                map.serialize_entry("deadline", &**model.deadline_name(*id))?;
+                map.serialize_entry(
+                    "value",
+                    &Shown { decision: self.decision, value: &self.fact.value, ty: Type::Time },
+                )?;
+            }
             FactSubject::Grade => map.serialize_entry(
                 "grade",
                 &Shown { decision: self.decision, value: &self.fact.value, ty: Type::Grade },

@@ -29,6 +29,19 @@ pub(crate) struct Scratch {
     pub mentions: Vec<Option<Option<Arc<str>>>>,
     /// A transcript without what phrases ignore, kept to reuse its buffer.
     pub normalized: String,
+    /// Each deadline as the rules so far have set it, for `deadline NAME`.
+    pub deadlines: Vec<DeadlineState>,
+}
+
+/// A deadline as far as the rules run so far have got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum DeadlineState {
+    /// No rule has set it (yet), or a time it needs is missing.
+    #[default]
+    Unset,
+    At(DateTime<Utc>),
+    /// It could not be reckoned: whatever is reckoned from it cannot be either.
+    Problem,
 }
 
 impl Scratch {
@@ -40,6 +53,8 @@ impl Scratch {
         self.conditions.resize(program.lets.len(), NOT_YET);
         self.mentions.clear();
         self.mentions.resize(program.mentions, None);
+        self.deadlines.clear();
+        self.deadlines.resize(program.model.deadlines.len(), DeadlineState::Unset);
     }
 }
 

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Duration, Utc};
 use rust_decimal::Decimal;
 
-use super::context::Ctx;
+use super::context::{Ctx, DeadlineState};
 use super::error::{EvaluationErrorKind, Part};
 use super::trace::{Applied, How, Reckoning, TraceLevel};
 use super::Run;
@@ -18,8 +18,14 @@ pub(super) fn reckon(ctx: &mut Ctx<'_>, d: &DeadlineCode, run: &mut Run<'_>, ent
     let Some((at, from, how)) = due(ctx, &d.form) else {
         let problem = ctx.problems.len() > problems;
         run.effect(entry, Applied::DeadlineUnset { deadline: d.name, problem });
+        if let Some(state) = ctx.scratch.deadlines.get_mut(d.name.index()) {
+            *state = if problem { DeadlineState::Problem } else { DeadlineState::Unset };
+        }
         return false;
     };
+    if let Some(state) = ctx.scratch.deadlines.get_mut(d.name.index()) {
+        *state = DeadlineState::At(at);
+    }
     match run.deadlines.iter_mut().find(|(n, _)| *n == d.name) {
         Some(slot) => slot.1 = ctx.program.instant(at),
         None => run.deadlines.push((d.name, ctx.program.instant(at))),

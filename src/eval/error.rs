@@ -25,6 +25,12 @@ pub enum EvaluationErrorKind {
     },
     /// A time went past the instants that can be represented.
     TimeOutOfRange,
+    /// It is reckoned from a deadline that could not be reckoned (and never falls back to
+    /// a later choice of a `first`).
+    AnchoredOn {
+        /// That deadline.
+        deadline: Arc<str>,
+    },
 }
 
 impl EvaluationErrorKind {
@@ -34,6 +40,7 @@ impl EvaluationErrorKind {
             EvaluationErrorKind::OutsideCalendar(_) => "outside_calendar",
             EvaluationErrorKind::Overflow { .. } => "overflow",
             EvaluationErrorKind::TimeOutOfRange => "time_out_of_range",
+            EvaluationErrorKind::AnchoredOn { .. } => "anchored_on_problem",
         }
     }
 }
@@ -44,6 +51,9 @@ impl fmt::Display for EvaluationErrorKind {
             EvaluationErrorKind::OutsideCalendar(outside) => outside.fmt(f),
             EvaluationErrorKind::Overflow { op } => write!(f, "`{op}` overflowed: the result is too large to be exact"),
             EvaluationErrorKind::TimeOutOfRange => f.write_str("the time falls outside the years 0001 to 9999"),
+            EvaluationErrorKind::AnchoredOn { deadline } => {
+                write!(f, "it is reckoned from deadline `{deadline}`, which could not be reckoned")
+            }
         }
     }
 }
@@ -135,6 +145,7 @@ impl Serialize for EvaluationError {
             }
             EvaluationErrorKind::Overflow { op } => map.serialize_entry("op", &op.to_string())?,
             EvaluationErrorKind::TimeOutOfRange => {}
+            EvaluationErrorKind::AnchoredOn { deadline } => map.serialize_entry("anchored_on", &**deadline)?,
         }
         map.serialize_entry("message", &self.to_string())?;
         map.end()

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
-use super::context::Ctx;
+use super::context::{Ctx, DeadlineState};
 use super::error::Owner;
 use crate::compile::expr::{FactPlan, Read, Subject};
 use crate::model::*;
@@ -100,6 +100,8 @@ pub(crate) enum FactSubject {
     Field(FieldId),
     Let(LetId),
     Grade,
+    /// A deadline this decision set.
+    Deadline(DeadlineId),
     /// A text mentioned a phrase.
     Mention {
         subject: Option<Subject>,
@@ -156,6 +158,10 @@ fn read(ctx: &mut Ctx<'_>, r: &Read, entry: u32, out: &mut Vec<(u32, Fact)>, lev
         Read::Field(id) => (FactSubject::Field(*id), ctx.slot(id.index()).clone()),
         Read::Let(id) => (FactSubject::Let(*id), ctx.let_value(*id).clone()),
         Read::Grade => (FactSubject::Grade, ctx.grade.map_or(Value::Null, Value::Grade)),
+        Read::Deadline(id) => match ctx.scratch.deadlines.get(id.index()) {
+            Some(DeadlineState::At(t)) => (FactSubject::Deadline(*id), Value::Time(*t)),
+            _ => (FactSubject::Deadline(*id), Value::Null),
+        },
         Read::Mention { memo, subject, otherwise } => match ctx.scratch.mentions.get(*memo) {
             Some(Some(Some(phrase))) => {
                 (FactSubject::Mention { subject: *subject, phrase: phrase.clone() }, Value::Bool(true))

@@ -125,7 +125,24 @@ pub struct Field {
     pub segments: Vec<String>,
     pub ty: Type,
     pub optional: bool,
+    /// Bounds a whole number must keep, checked when a ticket is read.
+    pub bounds: Vec<Bound>,
     pub span: Span,
+}
+
+/// `>= 0` or `<= complaints`: a bound on a whole-number field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bound {
+    /// `>=` when true, `<=` when false.
+    pub at_least: bool,
+    pub to: BoundTo,
+}
+
+/// What a field is bounded by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BoundTo {
+    Number(i64),
+    Field(FieldId),
 }
 
 /// An enum type: its values in declared order (at most 64, so a set of them is a `u64`).
@@ -295,8 +312,8 @@ impl Expr {
     fn measure(&self) -> usize {
         let deepest = |parts: &[&Expr]| parts.iter().map(|p| p.depth()).max().unwrap_or(0);
         1 + match &self.kind {
-            ExprKind::Const(_) | ExprKind::Field(_) | ExprKind::Let(_) | ExprKind::Grade => 0,
-            ExprKind::And(ps) | ExprKind::Or(ps) | ExprKind::Min(ps) | ExprKind::Max(ps) => {
+            ExprKind::Const(_) | ExprKind::Field(_) | ExprKind::Let(_) | ExprKind::Grade | ExprKind::Deadline(_) => 0,
+            ExprKind::And(ps) | ExprKind::Or(ps) | ExprKind::Min(ps) | ExprKind::Max(ps) | ExprKind::First(ps) => {
                 deepest(&ps.iter().collect::<Vec<_>>())
             }
             ExprKind::Not(x) | ExprKind::Negate(x) | ExprKind::Count(x) => x.depth(),
@@ -399,6 +416,10 @@ pub enum ExprKind {
     },
     Min(Vec<Expr>),
     Max(Vec<Expr>),
+    /// The first known of several values; one that could not be reckoned ends the search.
+    First(Vec<Expr>),
+    /// A deadline this decision has set.
+    Deadline(DeadlineId),
 }
 
 /// The phrases of `mentions`: prepared once when written out in the policy, else computed

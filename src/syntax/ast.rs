@@ -131,6 +131,23 @@ pub struct Schema {
 pub struct FieldDecl {
     pub path: Spanned<String>,
     pub ty: Spanned<TypeExpr>,
+    /// `>= 0`, `<= complaints`.
+    pub bounds: Vec<Spanned<BoundDecl>>,
+}
+
+/// A bound on a whole-number field, as written.
+#[derive(Debug, Clone)]
+pub struct BoundDecl {
+    /// `>=` or `<=`.
+    pub at_least: bool,
+    pub to: BoundTo,
+}
+
+/// What a field is bounded by.
+#[derive(Debug, Clone)]
+pub enum BoundTo {
+    Number(rust_decimal::Decimal),
+    Field(Spanned<String>),
 }
 
 /// A field type as written.
@@ -308,6 +325,8 @@ pub enum ExprKind {
     WindowEnd(Spanned<String>, Box<Expr>),
     SameDay(Box<Expr>),
     Call(Spanned<String>, Vec<Expr>),
+    /// `deadline forward`: a deadline this decision has set.
+    Deadline(Spanned<String>),
 }
 
 /// An element of a set literal.

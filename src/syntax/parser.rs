@@ -603,10 +603,33 @@ impl Lowerer {
                 let path = self.spanned(&parts.next().expect("a path"));
                 let ty_pair = parts.next().expect("a type");
                 let ty = Spanned::new(self.field_type(ty_pair.clone()), self.span(&ty_pair));
-                FieldDecl { path, ty }
+                let bounds = parts
+                    .filter(|p| p.as_rule() == Rule::bounds)
+                    .flat_map(|b| b.into_inner())
+                    .map(|b| self.bound(b))
+                    .collect::<Lowered<Vec<_>>>()?;
+                Ok(FieldDecl { path, ty, bounds })
             })
-            .collect();
+            .collect::<Lowered<Vec<_>>>()?;
         Ok(Schema { keyword, fields })
+    }
+
+    fn bound(&self, pair: Pair<Rule>) -> Lowered<Spanned<BoundDecl>> {
+        let span = self.span(&pair);
+        let mut parts = pair.into_inner();
+        let at_least = parts.next().expect("an operator").as_str() == ">=";
+        let target = parts.next().expect("a bound");
+        let to = match target.as_rule() {
+            Rule::number => BoundTo::Number(Decimal::from_str(target.as_str()).map_err(|_| {
+                self.invalid(
+                    &target,
+                    format!("`{}` is too large a number", target.as_str()),
+                    "numbers have at most 28 digits",
+                )
+            })?),
+            _ => BoundTo::Field(self.spanned(&target)),
+        };
+        Ok(Spanned::new(BoundDecl { at_least, to }, span))
     }
 
     fn field_type(&self, pair: Pair<Rule>) -> TypeExpr {
@@ -975,6 +998,10 @@ impl Lowerer {
                 let name = self.spanned(&inner.next().expect("a function name"));
                 let args = inner.map(|a| self.expr(a)).collect::<Lowered<_>>()?;
                 ExprKind::Call(name, args)
+            }
+            Rule::deadline_ref => {
+                let name = pair.into_inner().find(|p| p.as_rule() == Rule::name).expect("a deadline's name");
+                ExprKind::Deadline(self.spanned(&name))
             }
             Rule::same_day => {
                 let operand = pair.into_inner().last().expect("an instant");

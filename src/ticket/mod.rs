@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde_json::Value as Json;
 
-use crate::model::{DurationSpec, EnumId, Model, Type, Unit, MAX_DURATION_SECONDS};
+use crate::model::{BoundTo, DurationSpec, EnumId, FieldId, Id, Model, Type, Unit, MAX_DURATION_SECONDS};
 use crate::value::Value;
 
 /// One thing wrong with one field of a ticket.
@@ -65,6 +65,13 @@ pub enum FieldProblemKind {
     },
     /// The key appears twice in its object: which value is meant cannot be known.
     Duplicate,
+    /// A whole number past one of its field's bounds.
+    OutOfBounds {
+        /// The value given.
+        value: i64,
+        /// The bound in words: `at least 0`, `at most complaints (610)`.
+        bound: String,
+    },
     /// A required field is absent, and a key one edit away from it is there.
     MissingNear {
         /// The key the ticket has, as a dotted path.
@@ -119,6 +126,7 @@ impl fmt::Display for FieldProblemKind {
                 write!(f, "\"{value}\" is not one of {}", names.join(", "))
             }
             FieldProblemKind::Duplicate => f.write_str("is given twice; give it once"),
+            FieldProblemKind::OutOfBounds { value, bound } => write!(f, "is {value}, and must be {bound}"),
             FieldProblemKind::MissingNear { given } => write!(f, "is missing; the ticket has `{given}`: misspelt?"),
             FieldProblemKind::NearMiss { meant } => {
                 write!(f, "is not a field of the policy; did you mean `{meant}`? (read as absent, it would change the decision)")
@@ -167,6 +175,31 @@ impl fmt::Display for TicketError {
 
 /// The path of a problem of the ticket as a whole.
 pub(crate) const WHOLE: &str = "(ticket)";
+
+/// Every whole number past one of its bounds (`>= 0`, `<= complaints`): a record that
+/// breaks them is refused, never decided.
+pub(crate) fn out_of_bounds(model: &Model, slots: &[Value]) -> Vec<(FieldId, FieldProblemKind)> {
+    let mut problems = Vec::new();
+    for (i, field) in model.fields.iter().enumerate() {
+        let (Some(id), Some(Value::Int(value))) = (FieldId::new(i), slots.get(i)) else { continue };
+        for bound in &field.bounds {
+            let (limit, words) = match bound.to {
+                BoundTo::Number(n) => (n, n.to_string()),
+                BoundTo::Field(other) => match slots.get(other.index()) {
+                    Some(Value::Int(n)) => (*n, format!("`{}` ({n})", model.field(other).path)),
+                    _ => continue,
+                },
+            };
+            let (holds, relation) =
+                if bound.at_least { (*value >= limit, "at least") } else { (*value <= limit, "at most") };
+            if !holds {
+                problems
+                    .push((id, FieldProblemKind::OutOfBounds { value: *value, bound: format!("{relation} {words}") }));
+            }
+        }
+    }
+    problems
+}
 
 /// A ticket too large to read.
 pub(crate) fn too_large(bytes: usize, limit: usize) -> TicketError {
@@ -268,6 +301,11 @@ pub(crate) fn from_json(model: &Model, json: &Json, out: &mut PreparedTicket) ->
             }
         }
     }
+    problems.extend(
+        out_of_bounds(model, &out.slots)
+            .into_iter()
+            .map(|(f, kind)| FieldProblem { path: model.field(f).path.to_string(), kind }),
+    );
     if problems.is_empty() {
         Ok(())
     } else {
