@@ -104,7 +104,8 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Check { paths, json } => check(&paths, json),
         Command::Eval { policy, tickets, pretty, trace, jobs } => {
-            let options = BatchOptions { trace: trace.level(), pretty, jobs: usize::from(jobs) };
+            let options =
+                BatchOptions { trace: trace.level(), pretty, jobs: usize::from(jobs), ..BatchOptions::default() };
             eval(&policy, &tickets, options)
         }
         Command::Test { paths, coverage } => test(&paths, coverage),
