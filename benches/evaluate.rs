@@ -178,7 +178,7 @@ fn for_each_line(mut input: impl BufRead, mut decide: impl FnMut(&str)) {
 fn end_to_end(c: &mut Criterion) {
     let cal = calendar();
     const N: usize = 2000;
-    let options = BatchOptions { trace: TraceLevel::Rules, pretty: false, jobs: 1 };
+    let options = BatchOptions { trace: TraceLevel::Rules, ..BatchOptions::default() };
 
     let policy = rules("after-sales-quality");
     let input = after_sales_tickets(N).join("\n");
@@ -231,7 +231,7 @@ fn jobs(c: &mut Criterion) {
     group.throughput(Throughput::Elements(N as u64)).sample_size(20);
     let mut out = Vec::with_capacity(input.len() * 2);
     for jobs in [1, 2] {
-        let options = BatchOptions { trace: TraceLevel::Rules, pretty: false, jobs };
+        let options = BatchOptions { trace: TraceLevel::Rules, jobs, ..BatchOptions::default() };
         group.bench_function(format!("{jobs}"), |b| {
             b.iter(|| {
                 out.clear();

@@ -36,7 +36,7 @@ mod ticket;
 mod value;
 mod zone;
 
-pub use batch::{decide_lines, BatchOptions, BatchSummary, LineReport};
+pub use batch::{decide_lines, BatchError, BatchOptions, BatchSummary, Flush, LineReport, ReportKind};
 pub use calendar::{CountedUnit, OutsideCalendar, Shortfall};
 pub use decision::{Applied, Computed, Decision, Instant, TraceEntry};
 pub use diagnostic::{Diagnostic, DiagnosticReport, Diagnostics, Label, Severity};

@@ -1,20 +1,57 @@
 //! The `triage` command: a thin client of the library.
 
-use std::io::{self, BufRead, IsTerminal, Write};
+use std::ffi::OsStr;
+use std::fmt;
+use std::io::{self, BufRead, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::{Duration, Instant};
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use miette::{GraphicalReportHandler, GraphicalTheme};
 use triage::{
-    check_file, decide_lines, policy_of, BatchOptions, BatchSummary, Diagnostic, Policy, Severity, TraceLevel,
+    check_file_with, decide_lines, policy_of, BatchError, BatchOptions, BatchSummary, Diagnostic, Flush, Limits,
+    Policy, Severity, TraceLevel,
 };
 
+/// The exit codes, as `triage --help` and the README list them.
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  all went well: every ticket decided in full, no errors found, every test passed
+  1  something failed: a ticket could not be decided or its decision has problems, an input
+     could not be read or the output written (eval, explain); errors found (check); a test
+     failed (test)
+  2  the command line is wrong: an unknown option, a missing argument
+  3  a policy did not load: it has errors or cannot be read (eval, explain, test)
+
+A reader that goes away (`triage eval … | head -1`) ends `eval` quietly: nothing more is
+decided, nothing is said, and the exit code is that of the tickets decided until then.";
+
 #[derive(Parser)]
-#[command(name = "triage", version, about = "Check complaint-handling policies and decide tickets with them")]
+#[command(
+    name = "triage",
+    version,
+    about = "Check complaint-handling policies and decide tickets with them",
+    after_help = EXIT_CODES
+)]
 struct Cli {
+    /// When to colour diagnostics: `auto` colours them when standard error is a terminal and
+    /// NO_COLOR is unset or empty
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = Colour::Auto)]
+    color: Colour,
     #[command(subcommand)]
     command: Command,
+}
+
+/// When diagnostics are coloured.
+#[derive(Clone, Copy, ValueEnum)]
+enum Colour {
+    /// On a terminal, unless NO_COLOR is set to something
+    Auto,
+    /// Always, even into a file or a pipe, and whatever NO_COLOR says
+    Always,
+    /// Never
+    Never,
 }
 
 /// How much trace a decision carries.
@@ -38,12 +75,23 @@ impl Trace {
     }
 }
 
+/// Where a ticket that cannot be decided is told.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Errors {
+    /// On standard error only: the output holds decisions alone
+    Stderr,
+    /// Also in the output, as an error record in the ticket's place (and an empty line for a
+    /// blank one), so that output line N answers input line N
+    Inline,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Check rule files for mistakes
     ///
     /// Reports every error and warning, located and explained; exits 1 when any file has
-    /// errors (warnings alone do not fail).
+    /// errors (warnings alone do not fail). Rule files are named: `-` is not read as
+    /// standard input here.
     Check {
         /// Rule files, or folders searched for `.triage` files
         #[arg(required = true)]
@@ -51,20 +99,31 @@ enum Command {
         /// Print diagnostics as JSON lines for tools instead of rendering them
         #[arg(long)]
         json: bool,
+        /// The date calendars are checked against: one that ends within 60 days of it is
+        /// warned about (default: today, by this computer's clock)
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        today: Option<chrono::NaiveDate>,
     },
     /// Decide tickets, one decision per line in input order
     ///
-    /// A `.json` file holds one ticket, a `.jsonl` file one per line; with no files, reads
-    /// JSON Lines from standard input. A ticket that cannot be decided is reported on
-    /// standard error with its file or line and id, the others are still decided, and the
-    /// exit code is 1. A deadline the policy's calendars cannot reckon (a date past the
-    /// years they know) is left out of its decision and listed in its `problems`; it is
-    /// reported on standard error too, and the exit code is 1.
+    /// A `.json` file holds one ticket, a `.jsonl` or `.ndjson` file one per line; `-`, or no
+    /// file at all, reads JSON Lines from standard input. From a stream (a pipe, a terminal,
+    /// a named pipe) decisions are written out as soon as the lines that have arrived are
+    /// decided, before more are awaited, so `eval` works as a filter; from files, they are
+    /// written in large blocks.
+    ///
+    /// A ticket that cannot be decided is reported on standard error with its file or line
+    /// and id, the others are still decided, and the exit code is 1. A deadline the
+    /// policy's calendars cannot reckon (a date past the years they know) is left out of its
+    /// decision and listed in its `problems`; it is reported on standard error too, and the
+    /// exit code is 1. After JSON Lines, a summary on standard error counts the tickets and
+    /// says how long they took.
     Eval {
-        /// The policy file
+        /// The policy file; `-` reads it from standard input (its imports are then found from
+        /// the current folder, and ticket files must be named)
         policy: PathBuf,
-        /// Ticket files: `.json` holds one ticket, `.jsonl` one per line; none reads JSON Lines
-        /// from standard input
+        /// Ticket files: `.json` holds one ticket, `.jsonl` or `.ndjson` one per line; `-` or
+        /// none reads JSON Lines from standard input
         tickets: Vec<PathBuf>,
         /// Indent the JSON for people
         #[arg(long)]
@@ -77,11 +136,26 @@ enum Command {
         /// Decide on this many threads (output stays in input order)
         #[arg(long, short, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
         jobs: u16,
+        /// Where a ticket that cannot be decided is told: `inline` also writes, in its place,
+        /// `{"line": 3, "ticket": "BAD", "error": "invalid_ticket", "message": …, "problems":
+        /// [{"path": "received_at", "problem": "missing", "message": "is missing"}]}`
+        #[arg(long, value_enum, value_name = "WHERE", default_value_t = Errors::Stderr)]
+        errors: Errors,
+        /// No summary at the end unless something went wrong
+        #[arg(long, short)]
+        quiet: bool,
+        /// Refuse a ticket with a key one edit away from an optional field it lacks
+        /// (`revisit.satisifed`); without it, such a key is warned about on standard error
+        /// and the field is read as absent
+        #[arg(long)]
+        strict: bool,
     },
     /// Run the tests written in policies
     ///
     /// Tests sit in a policy file or its companion `X.tests.triage`. Prints each failing
-    /// expectation, ends with `N passed, N failed`, and exits 1 on any failure.
+    /// expectation, ends with `N passed, N failed`, and exits 1 on any failure, 3 when a
+    /// policy has errors and cannot be tested. Policy files are named: `-` is not read as
+    /// standard input here.
     Test {
         /// Policy files, or folders searched for `.triage` files (calendar files are skipped)
         #[arg(required = true)]
@@ -92,40 +166,139 @@ enum Command {
     },
     /// Explain in plain words how a policy decides a ticket
     Explain {
-        /// The policy file
+        /// The policy file; `-` reads it from standard input
         policy: PathBuf,
-        /// The ticket file (JSON)
+        /// The ticket file (JSON); `-` reads it from standard input
         ticket: PathBuf,
     },
 }
 
+/// How a command ended. Usage errors (2) are clap's, which exits by itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Outcome {
+    /// Everything went well.
+    Done = 0,
+    /// Some tickets failed or have problems, errors were found, a test failed.
+    Failed = 1,
+    /// A policy did not load.
+    PolicyNotLoaded = 3,
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {
-        Command::Check { paths, json } => check(&paths, json),
-        Command::Eval { policy, tickets, pretty, trace, jobs } => {
-            let options = BatchOptions { trace: trace.level(), pretty, jobs: usize::from(jobs) };
-            eval(&policy, &tickets, options)
+    let ui = Ui { colour: colour(cli.color, io::stderr().is_terminal(), std::env::var_os("NO_COLOR").as_deref()) };
+    let outcome = match cli.command {
+        Command::Check { paths, json, today } => {
+            // The only place the clock is read: calendars that run out soon are warned about.
+            check(&ui, &paths, json, today.unwrap_or_else(|| chrono::Local::now().date_naive()))
         }
-        Command::Test { paths, coverage } => test(&paths, coverage),
-        Command::Explain { policy, ticket } => explain(&policy, &ticket),
+        Command::Eval { policy, tickets, pretty, trace, jobs, errors, quiet, strict } => {
+            let options = BatchOptions {
+                trace: trace.level(),
+                pretty,
+                jobs: usize::from(jobs),
+                inline_errors: errors == Errors::Inline,
+                strict,
+                ..BatchOptions::default()
+            };
+            eval(&ui, &policy, &tickets, options, quiet)
+        }
+        Command::Test { paths, coverage } => test(&ui, &paths, coverage),
+        Command::Explain { policy, ticket } => explain(&ui, &policy, &ticket),
+    };
+    ExitCode::from(outcome as u8)
+}
+
+/// Write a line to standard error. Standard error that cannot be written is no reason to
+/// stop (nor to panic, as `eprintln!` would).
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        let _ = writeln!(io::stderr().lock(), $($arg)*);
+    }};
+}
+
+/// Whether diagnostics are coloured: `auto` colours a terminal unless `NO_COLOR` is set to
+/// anything but the empty text (<https://no-color.org>); `always` and `never` override it.
+fn colour(choice: Colour, terminal: bool, no_color: Option<&OsStr>) -> bool {
+    match choice {
+        Colour::Always => true,
+        Colour::Never => false,
+        Colour::Auto => terminal && no_color.map_or(true, OsStr::is_empty),
     }
 }
 
-fn render(d: &Diagnostic) -> String {
-    let theme = if io::stderr().is_terminal() { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
-    let mut out = String::new();
-    match GraphicalReportHandler::new_themed(theme).render_report(&mut out, d) {
-        Ok(()) => out,
-        Err(_) => format!("{}: {}\n", d.code(), d.message()),
+/// How diagnostics are shown on standard error.
+struct Ui {
+    colour: bool,
+}
+
+impl Ui {
+    fn render(&self, d: &Diagnostic) -> String {
+        let theme = if self.colour { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+        let mut out = String::new();
+        match GraphicalReportHandler::new_themed(theme).render_report(&mut out, d) {
+            Ok(()) => out,
+            Err(_) => format!("{}: {}\n", d.code(), d.message()),
+        }
+    }
+
+    /// Render a failed load's diagnostics to standard error.
+    fn render_all(&self, diagnostics: &triage::Diagnostics) {
+        let mut stderr = io::stderr().lock();
+        for d in diagnostics.iter() {
+            let _ = stderr.write_all(self.render(d).as_bytes());
+        }
     }
 }
 
-/// Render a failed load's diagnostics to standard error.
-fn render_all(diagnostics: &triage::Diagnostics) {
-    for d in diagnostics.iter() {
-        eprint!("{}", render(d));
+/// Standard output for `check --json`, `test` and `explain`. A reader that goes away (a
+/// closed pipe) silences the rest and is no failure; any other write error is told once and
+/// fails the command.
+struct Report {
+    out: io::StdoutLock<'static>,
+    failed: Option<io::Error>,
+}
+
+impl Report {
+    fn new() -> Report {
+        Report { out: io::stdout().lock(), failed: None }
     }
+
+    fn line(&mut self, line: fmt::Arguments<'_>) {
+        if self.failed.is_none() {
+            self.failed = writeln!(self.out, "{line}").err();
+        }
+    }
+
+    fn text(&mut self, text: &str) {
+        if self.failed.is_none() {
+            self.failed = self.out.write_all(text.as_bytes()).err();
+        }
+    }
+
+    fn finish(mut self, outcome: Outcome) -> Outcome {
+        match self.failed.take().or_else(|| self.out.flush().err()) {
+            Some(e) if e.kind() == io::ErrorKind::BrokenPipe => outcome,
+            Some(e) => {
+                say!("cannot write to standard output: {e}");
+                outcome.max(Outcome::Failed)
+            }
+            None => outcome,
+        }
+    }
+}
+
+/// Stop with a usage error (exit code 2), worded and shown as clap shows its own.
+fn usage_error(command: &str, message: &str) -> ! {
+    let mut cli = Cli::command();
+    cli.build();
+    let sub = cli.find_subcommand_mut(command).expect("a known subcommand");
+    sub.error(clap::error::ErrorKind::ArgumentConflict, message).exit()
+}
+
+/// Whether a path means standard input.
+fn is_stdin(path: &Path) -> bool {
+    path == Path::new("-")
 }
 
 /// Every policy or calendar file under the given paths, in a stable order.
@@ -159,34 +332,31 @@ fn rule_files(paths: &[PathBuf]) -> Vec<PathBuf> {
     policies
 }
 
-fn check(paths: &[PathBuf], json: bool) -> ExitCode {
+fn check(ui: &Ui, paths: &[PathBuf], json: bool, today: chrono::NaiveDate) -> Outcome {
     let files = rule_files(paths);
+    let mut report = Report::new();
     let (mut errors, mut warnings) = (0, 0);
     for file in &files {
-        for d in check_file(file) {
+        for d in check_file_with(file, &Limits::default(), Some(today)) {
             match d.severity() {
                 Severity::Error => errors += 1,
                 Severity::Warning => warnings += 1,
             }
             if json {
-                println!("{}", serde_json::to_string(&d.to_report()).expect("reports serialise"));
+                report.line(format_args!("{}", serde_json::to_string(&d.to_report()).expect("reports serialise")));
             } else {
-                eprint!("{}", render(&d));
+                let _ = io::stderr().lock().write_all(ui.render(&d).as_bytes());
             }
         }
     }
-    eprintln!(
+    say!(
         "checked {} file{}: {errors} error{}, {warnings} warning{}",
         files.len(),
         plural(files.len()),
         plural(errors),
         plural(warnings)
     );
-    if errors > 0 {
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
-    }
+    report.finish(if errors > 0 { Outcome::Failed } else { Outcome::Done })
 }
 
 fn plural(n: usize) -> &'static str {
@@ -197,16 +367,72 @@ fn plural(n: usize) -> &'static str {
     }
 }
 
-/// Load a policy, rendering its diagnostics; `None` when it has errors.
-fn load(path: &Path) -> Option<Policy> {
-    match Policy::from_file(path) {
+/// Load a policy from its file or, for `-`, from standard input, rendering its
+/// diagnostics; `None` when it has errors.
+fn load(ui: &Ui, path: &Path) -> Option<Policy> {
+    let loaded = if is_stdin(path) {
+        let mut text = String::new();
+        if let Err(e) = io::stdin().read_to_string(&mut text) {
+            say!("standard input: cannot read the policy: {e}");
+            return None;
+        }
+        Policy::from_source("<stdin>", &text, Path::new("."))
+    } else {
+        Policy::from_file(path)
+    };
+    match loaded {
         Ok(policy) => Some(policy),
         Err(diagnostics) => {
-            render_all(&diagnostics);
-            eprintln!("{}: the policy has errors; run `triage check {}` for details", path.display(), path.display());
+            ui.render_all(&diagnostics);
+            match is_stdin(path) {
+                true => say!("standard input: the policy has errors"),
+                false => {
+                    say!("{}: the policy has errors; run `triage check {}` for details", path.display(), path.display())
+                }
+            }
             None
         }
     }
+}
+
+/// Whether standard input is a regular file (`< tickets.jsonl`) rather than a stream.
+fn stdin_is_a_file() -> bool {
+    #[cfg(unix)]
+    let file = {
+        use std::os::fd::AsFd;
+        io::stdin().as_fd().try_clone_to_owned().map(std::fs::File::from)
+    };
+    #[cfg(windows)]
+    let file = {
+        use std::os::windows::io::AsHandle;
+        io::stdin().as_handle().try_clone_to_owned().map(std::fs::File::from)
+    };
+    #[cfg(not(any(unix, windows)))]
+    let file: io::Result<std::fs::File> = Err(io::ErrorKind::Unsupported.into());
+    file.and_then(|f| f.metadata()).is_ok_and(|m| m.is_file())
+}
+
+/// Decisions from a regular file go out in blocks; from anything else (a pipe, a terminal,
+/// a named pipe), as soon as the lines at hand are decided.
+fn flush_for(regular_file: bool) -> Flush {
+    if regular_file {
+        Flush::Blocks
+    } else {
+        Flush::Streaming
+    }
+}
+
+/// Bytes read at a time: a fast pipe hands over all it holds, enough to share among threads.
+const READ_BUFFER: usize = 1 << 17;
+
+/// How an input is named in what is told about it.
+struct Place {
+    /// The input as a whole: `standard input`, `tickets.jsonl`.
+    name: String,
+    /// What starts each line report: ``, `tickets.jsonl:`, `one.json: `.
+    prefix: String,
+    /// Whether a report names its line (not for a file of one ticket).
+    lines: bool,
 }
 
 /// What `eval` did with its inputs, so that every ticket is accounted for.
@@ -214,92 +440,167 @@ fn load(path: &Path) -> Option<Policy> {
 struct Tally {
     tickets: BatchSummary,
     unreadable: usize,
+    /// Whether any line was reported: what the exit code says when a batch stops early.
+    reported: bool,
+    /// Whether JSON Lines were read (from a file or standard input), which earns a summary.
+    json_lines: bool,
 }
 
 impl Tally {
-    /// Decide JSON Lines from one input; `place` prefixes what is told about its lines, and
-    /// the line is named unless the input is one ticket (`line` is false).
-    fn decide(
-        &mut self,
-        policy: &Policy,
-        place: &str,
-        line: bool,
-        input: impl BufRead,
-        out: &mut impl Write,
-        options: BatchOptions,
-    ) {
-        let report = |r: &triage::LineReport| match line {
-            true => eprintln!("{place}line {}: {}", r.line, r.message),
-            false => eprintln!("{place}{}", r.message),
-        };
-        match decide_lines(policy, input, out, options, report) {
-            Ok(summary) => self.tickets += summary,
-            Err(e) => self.unreadable(format!("{place} cannot decide: {e}")),
+    /// Decide one input: `-` is standard input, `.jsonl` and `.ndjson` files hold JSON Lines,
+    /// any other file one ticket. Only an error writing the decisions is returned: it ends
+    /// the whole run.
+    fn input(&mut self, policy: &Policy, path: &Path, out: &mut impl Write, options: BatchOptions) -> io::Result<()> {
+        let name = path.display().to_string();
+        if is_stdin(path) {
+            self.json_lines = true;
+            let options = BatchOptions { flush: flush_for(stdin_is_a_file()), ..options };
+            let input = io::BufReader::with_capacity(READ_BUFFER, io::stdin().lock());
+            let place = Place { name: "standard input".into(), prefix: String::new(), lines: true };
+            return self.decide(policy, &place, input, out, options);
         }
-    }
-
-    fn unreadable(&mut self, message: String) {
-        eprintln!("{message}");
-        self.unreadable += 1;
-    }
-}
-
-/// Decide every ticket file (or standard input); when any ticket failed or has problems,
-/// say how many of each on standard error and exit 1.
-fn eval(policy: &Path, tickets: &[PathBuf], options: BatchOptions) -> ExitCode {
-    let Some(policy) = load(policy) else {
-        return ExitCode::from(2);
-    };
-    let stdout = io::stdout();
-    let mut out = io::BufWriter::new(stdout.lock());
-    let mut tally = Tally::default();
-    if tickets.is_empty() {
-        tally.decide(&policy, "", true, io::stdin().lock(), &mut out, options);
-    }
-    for path in tickets {
-        let place = path.display();
-        if path.extension().is_some_and(|x| x == "jsonl") {
+        if path.extension().is_some_and(|x| x == "jsonl" || x == "ndjson") {
+            self.json_lines = true;
             match std::fs::File::open(path) {
                 Ok(file) => {
-                    tally.decide(&policy, &format!("{place}:"), true, io::BufReader::new(file), &mut out, options)
+                    let regular = file.metadata().is_ok_and(|m| m.is_file());
+                    let options = BatchOptions { flush: flush_for(regular), ..options };
+                    let input = io::BufReader::with_capacity(READ_BUFFER, file);
+                    let place = Place { prefix: format!("{name}:"), name, lines: true };
+                    self.decide(policy, &place, input, out, options)?;
                 }
-                Err(e) => tally.unreadable(format!("{place}: cannot read: {e}")),
+                Err(e) => self.unreadable(format!("{name}: cannot read: {e}")),
             }
-            continue;
+            return Ok(());
         }
         // A `.json` file holds one ticket, which may span lines: it is decided as one line.
         match std::fs::read_to_string(path) {
-            Ok(text) if text.trim().is_empty() => tally.unreadable(format!("{place}: holds no ticket")),
+            Ok(text) if text.trim().is_empty() => self.unreadable(format!("{name}: holds no ticket")),
             Ok(text) => {
                 let one_line: String = text.lines().map(str::trim).collect::<Vec<_>>().join(" ");
-                tally.decide(&policy, &format!("{place}: "), false, one_line.as_bytes(), &mut out, options)
+                let place = Place { prefix: format!("{name}: "), name, lines: false };
+                self.decide(policy, &place, one_line.as_bytes(), out, options)?;
             }
-            Err(e) => tally.unreadable(format!("{place}: cannot read: {e}")),
+            Err(e) => self.unreadable(format!("{name}: cannot read: {e}")),
+        }
+        Ok(())
+    }
+
+    /// Decide JSON Lines from one input, telling on standard error about its lines.
+    fn decide(
+        &mut self,
+        policy: &Policy,
+        place: &Place,
+        input: impl BufRead,
+        out: &mut impl Write,
+        options: BatchOptions,
+    ) -> io::Result<()> {
+        let mut reported = false;
+        let report = |r: &triage::LineReport| {
+            // A warning leaves the decision whole: it is told, and changes no exit code.
+            reported |= r.kind != triage::ReportKind::Warning;
+            match place.lines {
+                true => say!("{}line {}: {}", place.prefix, r.line, r.message),
+                false => say!("{}{}", place.prefix, r.message),
+            }
+        };
+        let result = decide_lines(policy, input, out, options, report);
+        self.reported |= reported;
+        match result {
+            Ok(summary) => self.tickets += summary,
+            Err(BatchError::Read(e)) => self.unreadable(format!("{}: cannot read: {e}", place.name)),
+            Err(BatchError::Write(e)) => return Err(e),
+        }
+        Ok(())
+    }
+
+    fn unreadable(&mut self, message: String) {
+        say!("{message}");
+        self.unreadable += 1;
+    }
+
+    /// Whether anything went wrong.
+    fn outcome(&self) -> Outcome {
+        let t = self.tickets;
+        if self.reported || t.failed + t.with_problems + self.unreadable > 0 {
+            Outcome::Failed
+        } else {
+            Outcome::Done
         }
     }
-    if let Err(e) = out.flush() {
-        tally.unreadable(format!("cannot write decisions: {e}"));
+
+    /// `decided 19998 of 20000 tickets; 2 failed; 840 ms, 23810 tickets/s`: after JSON Lines
+    /// unless `quiet`, and whenever something went wrong.
+    fn summarise(&self, elapsed: Duration, quiet: bool) {
+        if self.outcome() == Outcome::Done && (quiet || !self.json_lines) {
+            return;
+        }
+        let t = self.tickets;
+        let total = t.decided + t.with_problems + t.failed;
+        let mut parts = vec![format!("decided {} of {total} tickets", t.decided + t.with_problems)];
+        if t.with_problems > 0 {
+            parts.push(format!("{} with problems", t.with_problems));
+        }
+        if t.failed > 0 {
+            parts.push(format!("{} failed", t.failed));
+        }
+        if self.unreadable > 0 {
+            parts.push(format!("{} input{} unreadable", self.unreadable, plural(self.unreadable)));
+        }
+        let seconds = elapsed.as_secs_f64();
+        let time = match seconds < 1.0 {
+            true => format!("{:.0} ms", seconds * 1000.0),
+            false => format!("{seconds:.2} s"),
+        };
+        parts.push(match total {
+            0 => time,
+            _ => format!("{time}, {:.0} tickets/s", total as f64 / seconds.max(1e-6)),
+        });
+        say!("{}", parts.join("; "));
     }
-    let t = tally.tickets;
-    if t.failed + t.with_problems + tally.unreadable == 0 {
-        return ExitCode::SUCCESS;
-    }
-    let mut parts =
-        vec![format!("decided {} of {} tickets", t.decided + t.with_problems, t.decided + t.with_problems + t.failed)];
-    if t.with_problems > 0 {
-        parts.push(format!("{} with problems", t.with_problems));
-    }
-    if t.failed > 0 {
-        parts.push(format!("{} failed", t.failed));
-    }
-    if tally.unreadable > 0 {
-        parts.push(format!("{} input{} unreadable", tally.unreadable, plural(tally.unreadable)));
-    }
-    eprintln!("{}", parts.join("; "));
-    ExitCode::FAILURE
 }
 
-fn test(paths: &[PathBuf], coverage: bool) -> ExitCode {
+/// Decide every ticket file (or standard input). When any ticket failed or has problems,
+/// or JSON Lines were read, say how many of each on standard error; exit 1 on any failure.
+fn eval(ui: &Ui, policy: &Path, tickets: &[PathBuf], options: BatchOptions, quiet: bool) -> Outcome {
+    let from_stdin = tickets.iter().filter(|t| is_stdin(t)).count() + usize::from(tickets.is_empty());
+    if is_stdin(policy) && from_stdin > 0 {
+        usage_error("eval", "standard input holds the policy (`-`), so name the ticket files");
+    }
+    if from_stdin > 1 {
+        usage_error("eval", "standard input (`-`) can be read only once");
+    }
+    let Some(policy) = load(ui, policy) else {
+        return Outcome::PolicyNotLoaded;
+    };
+    let started = Instant::now();
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    let mut tally = Tally::default();
+    let stdin = [PathBuf::from("-")];
+    let inputs = if tickets.is_empty() { &stdin[..] } else { tickets };
+    let mut stopped = None;
+    for path in inputs {
+        if let Err(e) = tally.input(&policy, path, &mut out, options) {
+            stopped = Some(e);
+            break;
+        }
+    }
+    match stopped.or_else(|| out.flush().err()) {
+        // The reader has what it wanted: nothing more to decide, nothing to say.
+        Some(e) if e.kind() == io::ErrorKind::BrokenPipe => return tally.outcome(),
+        Some(e) => {
+            say!("cannot write the decisions: {e}");
+            return Outcome::Failed;
+        }
+        None => {}
+    }
+    tally.summarise(started.elapsed(), quiet);
+    tally.outcome()
+}
+
+fn test(ui: &Ui, paths: &[PathBuf], coverage: bool) -> Outcome {
+    let mut out = Report::new();
     let (mut passed, mut failed, mut broken, mut uncovered) = (0, 0, 0, 0);
     for file in rule_files(paths) {
         let policy = match Policy::from_file(&file) {
@@ -307,8 +608,8 @@ fn test(paths: &[PathBuf], coverage: bool) -> ExitCode {
             // Calendar files hold no policy and no tests.
             Err(d) if d.iter().all(|d| d.code() == "triage::missing_policy") => continue,
             Err(d) => {
-                render_all(&d);
-                eprintln!("{}: not tested: the policy has errors", file.display());
+                ui.render_all(&d);
+                say!("{}: not tested: the policy has errors", file.display());
                 broken += 1;
                 continue;
             }
@@ -317,13 +618,13 @@ fn test(paths: &[PathBuf], coverage: bool) -> ExitCode {
         for outcome in report.outcomes.iter().filter(|o| !o.passed()) {
             let clauses =
                 if outcome.clauses.is_empty() { String::new() } else { format!(" [{}]", outcome.clauses.join(", ")) };
-            println!("FAIL {} {:?}{clauses}", outcome.location, outcome.name);
+            out.line(format_args!("FAIL {} {:?}{clauses}", outcome.location, outcome.name));
             if let Some(error) = &outcome.error {
-                println!("  cannot decide the scenario: {error}");
+                out.line(format_args!("  cannot decide the scenario: {error}"));
             }
             for f in &outcome.failures {
-                println!("  {}: expected {}", f.location, f.expected);
-                println!("  {:width$}  but got  {}", "", f.actual, width = f.location.len());
+                out.line(format_args!("  {}: expected {}", f.location, f.expected));
+                out.line(format_args!("  {:width$}  but got  {}", "", f.actual, width = f.location.len()));
             }
         }
         passed += report.passed();
@@ -331,52 +632,75 @@ fn test(paths: &[PathBuf], coverage: bool) -> ExitCode {
         if coverage {
             for (rule, clause, location) in &report.uncovered {
                 let clause = clause.as_deref().map(|c| format!(" [{c}]")).unwrap_or_default();
-                println!("UNCOVERED {location} `{rule}`{clause}: no test makes it fire");
+                out.line(format_args!("UNCOVERED {location} `{rule}`{clause}: no test makes it fire"));
             }
             uncovered += report.uncovered.len();
         }
     }
     if coverage {
-        println!("{uncovered} rule{} not covered by any test", plural(uncovered));
+        out.line(format_args!("{uncovered} rule{} not covered by any test", plural(uncovered)));
     }
     if broken > 0 {
-        println!("{broken} polic{} could not be tested", if broken == 1 { "y" } else { "ies" });
+        out.line(format_args!("{broken} polic{} could not be tested", if broken == 1 { "y" } else { "ies" }));
     }
-    println!("{passed} passed, {failed} failed");
-    if failed > 0 || broken > 0 {
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
-    }
+    out.line(format_args!("{passed} passed, {failed} failed"));
+    out.finish(match (broken, failed) {
+        (0, 0) => Outcome::Done,
+        (0, _) => Outcome::Failed,
+        _ => Outcome::PolicyNotLoaded,
+    })
 }
 
-fn explain(policy_path: &Path, ticket_path: &Path) -> ExitCode {
-    let Some(policy) = load(policy_path) else {
-        return ExitCode::from(2);
+fn explain(ui: &Ui, policy_path: &Path, ticket_path: &Path) -> Outcome {
+    if is_stdin(policy_path) && is_stdin(ticket_path) {
+        usage_error("explain", "standard input (`-`) can hold the policy or the ticket, not both");
+    }
+    let Some(policy) = load(ui, policy_path) else {
+        return Outcome::PolicyNotLoaded;
     };
-    let ticket = match std::fs::read_to_string(ticket_path)
+    let (name, text) = if is_stdin(ticket_path) {
+        let mut text = String::new();
+        ("standard input".to_string(), io::stdin().read_to_string(&mut text).map(|_| text))
+    } else {
+        (ticket_path.display().to_string(), std::fs::read_to_string(ticket_path))
+    };
+    let ticket = match text
         .map_err(|e| e.to_string())
         .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).map_err(|e| format!("not valid JSON: {e}")))
     {
         Ok(t) => t,
         Err(e) => {
-            eprintln!("{}: {e}", ticket_path.display());
-            return ExitCode::FAILURE;
+            say!("{name}: {e}");
+            return Outcome::Failed;
         }
     };
     match policy.prepare(&ticket) {
         Ok(ticket) => {
             let decision = policy.decide(&ticket, TraceLevel::Full);
-            print!("{}", triage::explain(&policy, &decision));
-            if decision.problems().is_empty() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            }
+            let mut out = Report::new();
+            out.text(&triage::explain(&policy, &decision));
+            out.finish(if decision.problems().is_empty() { Outcome::Done } else { Outcome::Failed })
         }
         Err(e) => {
-            eprintln!("{}: {e}", ticket_path.display());
-            ExitCode::FAILURE
+            say!("{name}: {e}");
+            Outcome::Failed
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_color_turns_colour_off_in_auto_only_when_it_is_not_empty() {
+        let set = Some(OsStr::new("1"));
+        let empty = Some(OsStr::new(""));
+        assert!(colour(Colour::Auto, true, None));
+        assert!(!colour(Colour::Auto, true, set));
+        assert!(colour(Colour::Auto, true, empty), "an empty NO_COLOR is as if unset");
+        assert!(!colour(Colour::Auto, false, None), "auto colours a terminal only");
+        assert!(colour(Colour::Always, false, set), "always overrides NO_COLOR");
+        assert!(!colour(Colour::Never, true, None));
     }
 }

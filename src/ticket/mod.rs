@@ -101,6 +101,30 @@ pub enum FieldProblemKind {
     },
 }
 
+impl FieldProblemKind {
+    /// A stable code, for tools: `missing`, `wrong_type`, `not_one_of`, …
+    pub fn code(&self) -> &'static str {
+        match self {
+            FieldProblemKind::Missing => "missing",
+            FieldProblemKind::MissingNear { .. } => "missing_near",
+            FieldProblemKind::Null => "null",
+            FieldProblemKind::WrongType { .. } => "wrong_type",
+            FieldProblemKind::NotTextInList { .. } => "not_text_in_list",
+            FieldProblemKind::NotDecimal(_) => "not_decimal",
+            FieldProblemKind::FloatForDecimal(_) => "float_for_decimal",
+            FieldProblemKind::NotTime(_) => "not_time",
+            FieldProblemKind::NoSuchTime(_) => "no_such_time",
+            FieldProblemKind::NotDuration(_) => "not_duration",
+            FieldProblemKind::NotOneOf { .. } => "not_one_of",
+            FieldProblemKind::OutOfBounds { .. } => "out_of_bounds",
+            FieldProblemKind::Duplicate => "duplicate",
+            FieldProblemKind::NearMiss { .. } => "near_miss",
+            FieldProblemKind::TooLarge { .. } => "too_large",
+            FieldProblemKind::Syntax { .. } => "syntax",
+        }
+    }
+}
+
 impl fmt::Display for FieldProblemKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
