@@ -9,14 +9,17 @@
 //! punctuation mark inside.
 //!
 //! How: the text is read once into the characters that count (white space and punctuation
-//! left out, widths folded), each labelled with the clause it belongs to. A fixed part is
-//! then a plain substring of those characters, found with Knuth-Morris-Pratt, and `XX`
-//! between two parts is a condition on the two positions: 1 to 12 characters apart, in one
-//! clause. Part after part, the positions where the phrase so far can end are kept in a
-//! sorted list; the next part's occurrences, also found in order, need only be checked
-//! against the latest of them that lies before. Each part costs one pass over the text, so a
-//! phrase costs its number of parts times the text's length (plus its own length), whatever
-//! the text and the phrase: nothing backtracks, and memory is the text's length.
+//! left out, widths folded), noting where punctuation ended a clause. A fixed part is then a
+//! plain substring of those characters, and `XX` between two parts a condition on the two
+//! positions: 1 to 12 characters apart, in one clause. A phrase without `XX`, or one of
+//! whose parts does not occur at all, is decided by substring search alone (std's, linear in
+//! the worst case). Otherwise the text's characters are indexed with their clauses, once,
+//! and part after part the positions where the phrase so far can end are kept in a sorted
+//! list; the next part's occurrences, found in order with Knuth-Morris-Pratt, need only be
+//! checked against the latest of them that lies before. Each part costs one pass over the
+//! text, so a phrase costs its number of parts times the text's length (plus its own
+//! length), whatever the text and the phrase: nothing backtracks, and memory is the text's
+//! length.
 
 use std::sync::Arc;
 
@@ -25,17 +28,27 @@ use unicode_properties::{GeneralCategoryGroup, UnicodeGeneralCategory};
 /// The most characters `XX` stands for: a department's name, a date.
 const WILDCARD_MAX: usize = 12;
 
+/// Which of U+3000..U+303F (CJK symbols and punctuation: 、。「」〜) are punctuation or
+/// symbols, bit by bit; a test checks these tables against the general categories.
+const CJK_PUNCTUATION: u64 = 0xe0c1_0001_ffff_ff1e;
+/// The same for U+FF00..U+FF7F (full-width ASCII，！？ and half-width CJK forms).
+const FORMS_PUNCTUATION: [u64; 2] = [0xf800_0001_fc00_fffe, 0x0000_003f_f800_0001];
+/// The same for U+2000..U+207F (general punctuation: “ ” … —).
+const GENERAL_PUNCTUATION: [u64; 2] = [0xffff_00ff_ffff_0000, 0x7c00_0000_7fff_ffff];
+
 /// Whether a character is punctuation or a symbol (general categories P* and S*).
 fn punctuation_or_symbol(c: char) -> bool {
-    if c.is_ascii() {
+    let bit = |table: u64, at: u32| table >> (at % 64) & 1 == 1;
+    match c as u32 {
         // ASCII's punctuation and symbols are exactly these.
-        return c.is_ascii_punctuation();
+        0..=0x7F => c.is_ascii_punctuation(),
+        // The blocks of most transcripts, tabled; CJK ideographs are letters.
+        0x4E00..=0x9FFF => false,
+        u @ 0x3000..=0x303F => bit(CJK_PUNCTUATION, u),
+        u @ 0xFF00..=0xFF7F => bit(FORMS_PUNCTUATION[(u as usize - 0xFF00) / 64], u),
+        u @ 0x2000..=0x207F => bit(GENERAL_PUNCTUATION[(u as usize - 0x2000) / 64], u),
+        _ => matches!(c.general_category_group(), GeneralCategoryGroup::Punctuation | GeneralCategoryGroup::Symbol),
     }
-    // CJK ideographs, most of any transcript, are letters.
-    if ('\u{4E00}'..='\u{9FFF}').contains(&c) {
-        return false;
-    }
-    matches!(c.general_category_group(), GeneralCategoryGroup::Punctuation | GeneralCategoryGroup::Symbol)
 }
 
 /// A character's width-neutral form: the full-width forms of ASCII and the half-width forms
@@ -62,44 +75,51 @@ fn fold_width(c: char) -> char {
     }
 }
 
-/// A half-width voiced sound mark (ﾞ, ﾟ) folds to a combining mark; after the kana it
-/// voices, the two are the one full-width character (ｶﾞ is ガ).
-fn voiced(kana: char, mark: char) -> Option<char> {
-    match mark {
-        '\u{3099}' | '\u{309A}' => unicode_normalization::char::compose(kana, mark),
-        _ => None,
-    }
-}
-
-/// Call `each` with the characters of `text` that count, width-folded, in order, each with
-/// whether punctuation came between it and the one before (or before it, for the first).
-fn each_counted(text: &str, mut each: impl FnMut(char, bool)) {
-    let mut pending: Option<(char, bool)> = None;
+/// Write the characters of `text` that count into `out` (cleared first), width-folded, and
+/// call `clause` with the byte offset in `out` of each character that follows punctuation.
+/// Characters kept as they are are copied run by run.
+fn read_into(text: &str, out: &mut String, mut clause: impl FnMut(usize)) {
+    out.clear();
+    // Where the characters not yet written start in `text`: all of them count, unchanged.
+    let mut run = 0;
     let mut after_punctuation = false;
-    for c in text.chars() {
-        if c.is_whitespace() {
+    for (at, c) in text.char_indices() {
+        // CJK ideographs, most of a transcript, count as they are.
+        if ('\u{4E00}'..='\u{9FFF}').contains(&c) && !after_punctuation {
             continue;
         }
-        if punctuation_or_symbol(c) {
-            after_punctuation = true;
+        let space = c.is_whitespace();
+        if space || punctuation_or_symbol(c) {
+            out.push_str(&text[run..at]);
+            run = at + c.len_utf8();
+            after_punctuation |= !space;
             continue;
         }
-        let c = fold_width(c);
-        if let Some((previous, its_flag)) = pending {
-            match voiced(previous, c) {
-                Some(both) if !after_punctuation => {
-                    pending = Some((both, its_flag));
-                    continue;
+        let starts_clause = std::mem::take(&mut after_punctuation);
+        if starts_clause {
+            clause(out.len() + (at - run));
+        }
+        let folded = fold_width(c);
+        if folded != c {
+            out.push_str(&text[run..at]);
+            run = at + c.len_utf8();
+            // A half-width voiced sound mark (ﾞ, ﾟ) folds to a combining mark; right after
+            // the kana it voices, the two are one full-width character (ｶﾞ is ガ).
+            let voiced = match folded {
+                '\u{3099}' | '\u{309A}' if !starts_clause => {
+                    out.chars().next_back().and_then(|kana| unicode_normalization::char::compose(kana, folded))
                 }
-                _ => each(previous, its_flag),
+                _ => None,
+            };
+            if let Some(voiced) = voiced {
+                out.pop();
+                out.push(voiced);
+            } else {
+                out.push(folded);
             }
         }
-        pending = Some((c, after_punctuation));
-        after_punctuation = false;
     }
-    if let Some((last, its_flag)) = pending {
-        each(last, its_flag);
-    }
+    out.push_str(&text[run..]);
 }
 
 /// A text read for phrase matching, and the work lists of matching; kept to be reused from
@@ -107,9 +127,14 @@ fn each_counted(text: &str, mut each: impl FnMut(char, bool)) {
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Normalized {
     /// The characters that count, width-folded.
+    text: String,
+    /// The byte offsets in `text` of the characters that follow punctuation, ascending.
+    clauses: Vec<usize>,
+    /// Whether `chars` and `clause` hold `text`, once a phrase with `XX` needed them.
+    indexed: bool,
+    /// `text`'s characters.
     chars: Vec<char>,
-    /// For each of `chars`, the index of the first character of its clause (a clause ends
-    /// at punctuation).
+    /// For each of `chars`, the index of the first character of its clause.
     clause: Vec<usize>,
     /// Where the phrase matched so far may end, ascending.
     ends: Vec<usize>,
@@ -120,16 +145,28 @@ pub(crate) struct Normalized {
 impl Normalized {
     /// Read `text`, replacing what was read before.
     fn read(&mut self, text: &str) {
+        let clauses = &mut self.clauses;
+        clauses.clear();
+        read_into(text, &mut self.text, |at| clauses.push(at));
+        self.indexed = false;
+    }
+
+    /// Fill `chars` and `clause` from `text`, once per text.
+    fn index(&mut self) {
+        if self.indexed {
+            return;
+        }
         self.chars.clear();
         self.clause.clear();
-        let mut start = 0;
-        each_counted(text, |c, after_punctuation| {
-            if after_punctuation {
+        let (mut clauses, mut start) = (self.clauses.iter().peekable(), 0);
+        for (at, c) in self.text.char_indices() {
+            if clauses.next_if_eq(&&at).is_some() {
                 start = self.chars.len();
             }
             self.chars.push(c);
             self.clause.push(start);
-        });
+        }
+        self.indexed = true;
     }
 }
 
@@ -137,6 +174,7 @@ impl Normalized {
 /// a mismatch (Knuth-Morris-Pratt).
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Part {
+    text: String,
     chars: Vec<char>,
     /// For each prefix length `i + 1`, the length of its longest proper prefix that is also
     /// its suffix.
@@ -144,9 +182,10 @@ struct Part {
 }
 
 impl Part {
-    fn new(text: &str) -> Part {
-        let mut chars = Vec::new();
-        each_counted(text, |c, _| chars.push(c));
+    fn new(written: &str) -> Part {
+        let mut text = String::new();
+        read_into(written, &mut text, |_| {});
+        let chars: Vec<char> = text.chars().collect();
         let mut border = vec![0; chars.len()];
         let mut k = 0;
         for i in 1..chars.len() {
@@ -158,7 +197,7 @@ impl Part {
             }
             border[i] = k;
         }
-        Part { chars, border }
+        Part { text, chars, border }
     }
 
     /// Call `each` with the start of every occurrence in `text`, overlapping ones included,
@@ -199,9 +238,16 @@ impl Phrase {
 
     /// Whether the phrase occurs in a text read into `t`.
     fn occurs_in(&self, t: &mut Normalized) -> bool {
-        let Normalized { chars, clause, ends, next } = t;
-        let n = chars.len();
+        if !self.parts.iter().all(|part| t.text.contains(part.text.as_str())) {
+            return false;
+        }
         let Some((first, rest)) = self.parts.split_first() else { return true };
+        if rest.is_empty() {
+            return true;
+        }
+        t.index();
+        let Normalized { chars, clause, ends, next, .. } = t;
+        let n = chars.len();
         ends.clear();
         if first.chars.is_empty() {
             ends.extend(0..=n);
@@ -414,6 +460,7 @@ mod tests {
         text.push(c);
         text.push('b');
         buffer.read(text);
+        buffer.index();
         match (buffer.chars.len(), buffer.clause.as_slice()) {
             (2, [0, 0]) => Kind::WhiteSpace,
             (2, [0, 1]) => Kind::Punctuation,
@@ -558,6 +605,15 @@ mod tests {
         assert!(!mentions(&format!("甲{}乙", "一".repeat(25)), phrase));
         assert!(mentions("甲一，二乙", phrase));
         assert!(!mentions("甲一，二，三乙", phrase));
+    }
+
+    #[test]
+    fn the_tables_of_punctuation_are_the_general_categories() {
+        for c in ('\u{2000}'..='\u{207F}').chain('\u{3000}'..='\u{303F}').chain('\u{FF00}'..='\u{FF7F}') {
+            let by_category =
+                matches!(c.general_category_group(), GeneralCategoryGroup::Punctuation | GeneralCategoryGroup::Symbol);
+            assert_eq!(super::punctuation_or_symbol(c), by_category, "U+{:04X}", c as u32);
+        }
     }
 
     #[test]

@@ -610,6 +610,12 @@ const PLEAS: [&str; 6] =
 /// punctuation and symbols (general categories P* and S*), ASCII or full-width. The pleas
 /// hold no character with a full-width form, so widths need no folding here.
 fn ignored(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_whitespace() || c.is_ascii_punctuation();
+    }
+    if ('\u{4E00}'..='\u{9FFF}').contains(&c) {
+        return false; // CJK ideographs, most of a transcript, are letters
+    }
     c.is_whitespace()
         || matches!(c.general_category_group(), GeneralCategoryGroup::Punctuation | GeneralCategoryGroup::Symbol)
 }
