@@ -428,6 +428,14 @@ mod tests {
         }
     }
 
+    /// Shrunk cases the property tests found while the matcher was written.
+    #[test]
+    fn cases_the_property_tests_found() {
+        for (text, phrase) in [("，Ａ", ""), ("ba，abab", "bXXbXX"), ("你a，aＡ", "你XXＡ")] {
+            assert_eq!(mentions(text, phrase), by_definition(text, phrase), "{phrase:?} in {text:?}");
+        }
+    }
+
     #[test]
     fn the_definition_reads_the_digest_as_the_tests_below_do() {
         assert!(by_definition("你不是说，明天就能到货吗？", "你不是说XX吗"));
