@@ -1114,6 +1114,12 @@ yields!(phrases_may_come_from_the_ticket, PHRASES_FROM_THE_TICKET,
 yields!(phrases_from_the_ticket_that_are_absent_do_not_fire, PHRASES_FROM_THE_TICKET,
     {"id": "P2", "transcript": "您好，请问还有其它问题吗", "banned": ["你到XX部门问问吧"]},
     "actions" => []);
+yields!(phrases_from_the_ticket_have_xx_of_one_clause, PHRASES_FROM_THE_TICKET,
+    {"id": "P3", "transcript": "不怪你，你不是说错了，是系统问题，好吗？", "banned": ["你不是说XX吗"]},
+    "actions" => []);
+yields!(phrases_from_the_ticket_ignore_symbols_and_widths, PHRASES_FROM_THE_TICKET,
+    {"id": "P4", "transcript": "请联系ＶＩＰ😀专席", "banned": ["请联系VIP专席"]},
+    "actions" => ["qa_review"]);
 
 // ---------------------------------------------------------------- overflow
 

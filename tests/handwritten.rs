@@ -312,15 +312,16 @@ const PLEA_LIKE: &[&str] = &[
     "请您撤消投",
 ];
 
-/// Characters `mentions` ignores: white space and punctuation, ASCII, general, CJK,
-/// compatibility and full-width forms.
+/// Characters `mentions` ignores between a phrase's characters: white space, punctuation
+/// and symbols, ASCII, general, CJK, compatibility and full-width forms, emoji.
 const IGNORED: &[&str] = &[
-    " ", "  ", "\n", "\t", "\u{a0}", "\u{3000}", ",", "-", "\"", "\\", "...", "，", "、", "。", "……", "！", "？", "：",
-    "「", "」", "“", "”", "—", "\u{200b}", "︰", "﹏", "～", "･", "（", "）",
+    " ", "  ", "\n", "\t", "\u{a0}", "\u{3000}", "\u{2028}", ",", "-", "\"", "\\", "...", "，", "、", "。", "……", "！",
+    "？", "：", "「", "」", "“", "”", "—", "·", "︰", "﹏", "～", "･", "（", "）", "￥", "+", "😀",
 ];
 
-/// Characters that count: inserted into a phrase, they break it.
-const BREAKERS: &[&str] = &["x", "的", "1", "①", "😀"];
+/// Characters that count: inserted into a phrase, they break it (a zero-width space is a
+/// format character, not white space).
+const BREAKERS: &[&str] = &["x", "的", "1", "①", "\u{200b}"];
 
 const TALK: &[&str] = &[
     "",

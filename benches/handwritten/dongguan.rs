@@ -12,6 +12,7 @@ use std::ops::Range;
 use chrono::{DateTime, Duration, FixedOffset};
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::Deserialize;
+use unicode_properties::{GeneralCategoryGroup, UnicodeGeneralCategory};
 
 use super::calendar;
 
@@ -605,18 +606,22 @@ fn end_of_calls(t: DateTime<FixedOffset>) -> DateTime<FixedOffset> {
 const PLEAS: [&str; 6] =
     ["请你撤消投诉", "请你撤销投诉", "请您撤消投诉", "请您撤销投诉", "请你不要投诉", "请您不要投诉"];
 
-/// Whether `mentions` ignores a character: white space and punctuation, ASCII or full-width
-/// (the same blocks as triage's `src/phrase.rs`).
+/// Whether `mentions` ignores a character between a phrase's characters: white space, and
+/// punctuation and symbols (general categories P* and S*), ASCII or full-width. The pleas
+/// hold no character with a full-width form, so widths need no folding here.
 fn ignored(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_whitespace() || c.is_ascii_punctuation();
+    }
+    if ('\u{4E00}'..='\u{9FFF}').contains(&c) {
+        return false; // CJK ideographs, most of a transcript, are letters
+    }
     c.is_whitespace()
-        || c.is_ascii_punctuation()
-        || matches!(c as u32,
-            0x2000..=0x206F | 0x3000..=0x303F | 0xFE30..=0xFE4F
-            | 0xFF01..=0xFF0F | 0xFF1A..=0xFF20 | 0xFF3B..=0xFF40 | 0xFF5B..=0xFF65)
+        || matches!(c.general_category_group(), GeneralCategoryGroup::Punctuation | GeneralCategoryGroup::Symbol)
 }
 
-/// `transcript mentions {PLEAS}`: whether a plea occurs in the transcript once punctuation
-/// and white space are taken out. One pass, without building the cleaned text: the last six
+/// `transcript mentions {PLEAS}`: whether a plea occurs in the transcript once white space,
+/// punctuation and symbols are taken out. One pass, without building the cleaned text: the last six
 /// characters that count are kept, and compared with the pleas wherever one could end.
 fn mentions_withdrawal_plea(transcript: &str) -> bool {
     let mut last = ['\0'; 6];

@@ -27,8 +27,8 @@ pub(crate) struct Scratch {
     pub conditions: Vec<u8>,
     /// For each written-out `mentions`: the phrase found, once searched.
     pub mentions: Vec<Option<Option<Arc<str>>>>,
-    /// A transcript without what phrases ignore, kept to reuse its buffer.
-    pub normalized: String,
+    /// A transcript read for phrase matching, kept to reuse its buffers.
+    pub normalized: crate::phrase::Normalized,
     /// Each deadline as the rules so far have set it, for `deadline NAME`.
     pub deadlines: Vec<DeadlineState>,
 }

@@ -374,7 +374,8 @@ pub enum ExprKind {
         text: Box<Expr>,
         part: Box<Expr>,
     },
-    /// Phrase match ignoring punctuation and spaces.
+    /// Phrase match (DG-10, EC-8): white space removed, punctuation and symbols ignored
+    /// between the phrase's characters, widths folded, `XX` 1 to 12 characters of one clause.
     Mentions {
         text: Box<Expr>,
         phrases: Phrases,
