@@ -81,3 +81,104 @@ fn every_clause_a_rule_cites_is_exercised_by_at_least_three_tests() {
     }
     assert!(thin.is_empty(), "clauses with fewer than three tests:\n{}", thin.join("\n"));
 }
+
+fn shipped(name: &str) -> Policy {
+    Policy::from_file(PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/rules")).join(format!("{name}.triage")))
+        .unwrap_or_else(|e| panic!("{name} loads: {e}"))
+}
+
+fn example(name: &str) -> serde_json::Value {
+    let path = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/tickets")).join(name);
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+/// The fields a record is refused for, in schema order, each once: `None` when it is decided.
+fn refused_for(policy: &Policy, record: &serde_json::Value) -> Option<(Option<String>, Vec<String>)> {
+    match policy.prepare(record) {
+        Ok(_) => None,
+        Err(e) => {
+            let mut paths: Vec<String> = e.problems.iter().map(|p| p.path.clone()).collect();
+            paths.dedup();
+            assert!(
+                e.problems.iter().all(|p| p.kind.code() == "out_of_bounds"),
+                "only the record constraints are broken: {e}"
+            );
+            Some((e.ticket, paths))
+        }
+    }
+}
+
+/// domain.md §3: counts are non-negative, and each part listed is at most its whole; a record
+/// that breaks this is refused with its id and every field at fault, never decided.
+#[test]
+fn monthly_records_that_break_the_digest_constraints_are_refused_naming_every_field() {
+    let kpi = shipped("hotline-kpi");
+    let base = example("ec5-all-on-target.json");
+    assert_eq!(refused_for(&kpi, &base), None, "the base record is decided");
+    let with = |changes: &[(&str, i64)]| {
+        let mut r = base.clone();
+        for (field, n) in changes {
+            r[*field] = serde_json::json!(n);
+        }
+        r
+    };
+    let id = Some("HL/2024-06".to_string());
+    // The repeat rate of a month with more repeats than complaints was once -166.67 %.
+    let more_repeats = with(&[("complaints", 3), ("complaints_replied_in_time", 3), ("repeat_complaints", 8)]);
+    assert_eq!(refused_for(&kpi, &more_repeats), Some((id.clone(), vec!["repeat_complaints".to_string()])));
+    // Each pair of the digest, broken alone by one.
+    for (part, whole) in [
+        ("consultations_replied", "consultations"),
+        ("consultations_replied_in_time", "consultations_replied"),
+        ("satisfied_consultations", "consultations"),
+        ("complaints_replied_in_time", "complaints"),
+        ("repeat_complaints", "complaints"),
+        ("cross_province_satisfied", "cross_province_complaints"),
+        ("key_account_satisfied", "key_account_complaints"),
+        ("calls_connected", "calls_offered"),
+        ("manual_answered", "manual_requests"),
+    ] {
+        let over = base[whole].as_i64().unwrap() + 1;
+        let refused = refused_for(&kpi, &with(&[(part, over)]));
+        assert_eq!(refused, Some((id.clone(), vec![part.to_string()])), "{part} > {whole}");
+        // Equal is allowed.
+        let equal = with(&[(part, base[whole].as_i64().unwrap())]);
+        assert_eq!(refused_for(&kpi, &equal), None, "{part} = {whole} is decided");
+    }
+    // Negative counts, every field at fault named.
+    let negative = with(&[("consultations", -1), ("calls_offered", -5), ("manual_answered", -2)]);
+    let (ticket, fields) = refused_for(&kpi, &negative).expect("refused");
+    assert_eq!(ticket, id);
+    for field in ["consultations", "calls_offered", "manual_answered"] {
+        assert!(fields.contains(&field.to_string()), "{field}: {fields:?}");
+    }
+    // consultations -1 also puts every consultation part above its whole.
+    for field in ["consultations_replied", "satisfied_consultations"] {
+        assert!(fields.contains(&field.to_string()), "{field}: {fields:?}");
+    }
+    // The shipped examples are all valid records.
+    for name in ["ec5-2024-05.json", "ec5-bad-month.json", "ec5-quiet-month.json"] {
+        assert_eq!(refused_for(&kpi, &example(name)), None, "{name}");
+    }
+
+    let partners = shipped("si-partner-assessment");
+    let base = example("si13-three-bad-months.json");
+    assert_eq!(refused_for(&partners, &base), None);
+    let mut late = base.clone();
+    late["completed_in_time"] = serde_json::json!(611);
+    assert_eq!(
+        refused_for(&partners, &late),
+        Some((Some("SI-0042/2024-05".to_string()), vec!["completed_in_time".to_string()]))
+    );
+    late["completed_in_time"] = serde_json::json!(610);
+    assert_eq!(refused_for(&partners, &late), None, "all completed in time is allowed");
+    let mut negative = base.clone();
+    for field in ["group_customers", "complaints", "consecutive_months_at_or_above_5"] {
+        negative[field] = serde_json::json!(-1);
+    }
+    let (_, fields) = refused_for(&partners, &negative).expect("refused");
+    assert_eq!(fields, ["group_customers", "complaints", "completed_in_time", "consecutive_months_at_or_above_5"]);
+    for name in ["si13-compliant-partner.json", "si13-no-group-customers.json", "si13-overloaded-late.json"] {
+        assert_eq!(refused_for(&partners, &example(name)), None, "{name}");
+    }
+}
