@@ -182,3 +182,58 @@ fn monthly_records_that_break_the_digest_constraints_are_refused_naming_every_fi
         assert_eq!(refused_for(&partners, &example(name)), None, "{name}");
     }
 }
+
+/// The problems of a decision as (deadline, error) pairs, in order.
+fn problems(decision: &triage::Decision<'_>) -> Vec<(String, String)> {
+    let json = serde_json::to_value(decision).unwrap();
+    json["problems"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|p| (p["deadline"].as_str().unwrap_or_default().to_string(), p["error"].as_str().unwrap().to_string()))
+        .collect()
+}
+
+/// PM-6 at the calendar's edge (domain.md §2): a `forward` deadline the calendar cannot
+/// reckon is a problem, and so are `handle` and `reply`, which are reckoned from it; they never
+/// fall back to receipt. Everything else is still decided.
+#[test]
+fn pm6_limits_anchored_on_a_forward_past_the_calendar_are_problems_too() {
+    let policy = shipped("property-complaints");
+    let mut ticket = example("pm-online-friday-evening.json");
+    // After closing on the last day the calendar knows: the next opening is in 2027.
+    ticket["received_at"] = serde_json::json!("2026-12-31T19:00:00+08:00");
+    let d = policy.evaluate(&ticket).unwrap();
+    assert_eq!(
+        problems(&d),
+        [
+            ("forward".to_string(), "outside_calendar".to_string()),
+            ("handle".to_string(), "anchored_on_problem".to_string()),
+            ("reply".to_string(), "anchored_on_problem".to_string()),
+        ]
+    );
+    assert!(d.deadline("handle").is_none() && d.deadline("reply").is_none());
+    assert_eq!(d.actions().collect::<Vec<_>>(), ["notify_office_head", "feedback_to_cs_center"]);
+
+    // Once the office's receipt is known, the reply runs from it; handling that evening still
+    // needs the next working day, which the calendar does not know.
+    ticket["forwarded_at"] = serde_json::json!("2026-12-31T19:30:00+08:00");
+    let d = policy.evaluate(&ticket).unwrap();
+    assert_eq!(
+        problems(&d),
+        [
+            ("forward".to_string(), "outside_calendar".to_string()),
+            ("handle".to_string(), "outside_calendar".to_string()),
+        ]
+    );
+    assert_eq!(d.deadline("reply").unwrap().to_string(), "2027-01-01T19:30:00+08:00");
+
+    // A visit in working hours on that day has no forward limit: all is reckoned.
+    ticket["forwarded_at"] = serde_json::Value::Null;
+    ticket["channel"] = serde_json::json!("visit");
+    ticket["received_at"] = serde_json::json!("2026-12-31T10:00:00+08:00");
+    let d = policy.evaluate(&ticket).unwrap();
+    assert!(d.problems().is_empty(), "{:?}", d.problems());
+    assert_eq!(d.deadline("handle").unwrap().to_string(), "2026-12-31T18:00:00+08:00");
+    assert_eq!(d.deadline("reply").unwrap().to_string(), "2027-01-01T10:00:00+08:00");
+}
