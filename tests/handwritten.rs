@@ -269,10 +269,22 @@ fn after_sales_variants() -> Vec<String> {
                 ticket["impact"]["systemic"] = json!(true);
                 ticket["customer"] = json!({ "tier": "vip", "region": "东莞" });
             }
+            // The facts learnt later: known, unknown (absent or null), mostly known.
+            let normal_use = rng.chance(40);
+            if let Value::Object(impact) = &mut ticket["impact"] {
+                optional(&mut rng, impact, "normal_use", json!(normal_use));
+            }
+            let complex = rng.chance(50);
+            let completed = instant(&mut rng);
+            if let Value::Object(map) = &mut ticket {
+                optional(&mut rng, map, "complex", json!(complex));
+                optional(&mut rng, map, "completed_at", json!(completed));
+            }
             ticket.to_string()
         })
         .chain(every_edge().flat_map(|at| {
-            // Grades II and III count working days: each edge date and time for both.
+            // Grades II and III count working days: each edge date and time for both, a
+            // complex general problem among them, completed at that edge.
             [true, false].map(|repeat| {
                 json!({
                     "id": format!("AS {at}"),
@@ -283,6 +295,8 @@ fn after_sales_variants() -> Vec<String> {
                     },
                     "repeat_failure": repeat,
                     "promise_broken": false,
+                    "complex": !repeat,
+                    "completed_at": at,
                 })
                 .to_string()
             })
@@ -446,7 +460,17 @@ fn after_sales_decides_as_triage_does() {
     assert_eq!(variants.rejected, 0, "the generated tickets are valid");
     assert!(variants.compared >= AT_LEAST, "only {} variants compared", variants.compared);
     variants.assert_covers(&["urgent", "important", "grade_i_handling", r#"{"route":"legal"}"#, "warnings"], 50);
-    variants.assert_covers(&["grade_ii_handling", "grade_iii_handling", r#"{"deadline":"resolve_extended"}"#], 200);
+    variants.assert_covers(&["normal_use_affected", "complex_extension", r#"{"deadline":"feedback"}"#], 50);
+    variants.assert_covers(
+        &[
+            "grade_ii_handling",
+            "grade_iii_handling",
+            r#"{"deadline":"resolve_extended"}"#,
+            r#"{"action":"notify_customer_of_extension"}"#,
+            "feedback_after_completion",
+        ],
+        200,
+    );
 }
 
 #[test]

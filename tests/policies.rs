@@ -237,3 +237,84 @@ fn pm6_limits_anchored_on_a_forward_past_the_calendar_are_problems_too() {
     assert_eq!(d.deadline("handle").unwrap().to_string(), "2026-12-31T18:00:00+08:00");
     assert_eq!(d.deadline("reply").unwrap().to_string(), "2027-01-01T10:00:00+08:00");
 }
+
+/// AS-12 warns before every deadline of grades I and II, and of no other grade: a policy test
+/// cannot say that a warning is absent, so it is checked here.
+#[test]
+fn as12_general_tickets_carry_no_warnings_and_urgent_ones_warn_on_every_deadline() {
+    let policy = shipped("after-sales-quality");
+    let mut ticket = example("as-air-conditioner-completed.json");
+    for (repeat, normal_use, safety, warned) in [
+        (false, false, false, false),
+        (true, false, false, true),
+        (false, true, false, true),
+        (false, false, true, true),
+    ] {
+        ticket["repeat_failure"] = serde_json::json!(repeat);
+        ticket["impact"]["normal_use"] = serde_json::json!(normal_use);
+        ticket["impact"]["safety"] = serde_json::json!(safety);
+        ticket["complex"] = serde_json::json!(true);
+        let d = policy.evaluate(&ticket).unwrap();
+        assert!(d.problems().is_empty(), "{:?}", d.problems());
+        let deadlines: Vec<&str> = d.deadlines().map(|(name, _)| name).collect();
+        let json = serde_json::to_value(&d).unwrap();
+        let warnings = json["warnings"].as_object().unwrap();
+        if warned {
+            let mut names: Vec<&str> = warnings.keys().map(String::as_str).collect();
+            let mut deadlines = deadlines.clone();
+            names.sort_unstable();
+            deadlines.sort_unstable();
+            assert_eq!(names, deadlines, "grade {:?}: every deadline warns", d.grade());
+        } else {
+            assert_eq!(d.grade(), Some("III"));
+            assert_eq!(deadlines, ["respond", "resolve", "resolve_extended", "feedback"]);
+            assert!(warnings.is_empty(), "grade III warns: {warnings:?}");
+        }
+    }
+}
+
+/// The deadlines reckoned from later facts (AS-6's extension, AS-8's feedback, SI-10's visits)
+/// at the calendar's edge (domain.md §2): what the calendar cannot reckon is a problem naming
+/// the deadline, and the rest of the decision stands.
+#[test]
+fn deadlines_from_later_facts_past_the_calendar_are_problems() {
+    let after_sales = shipped("after-sales-quality");
+    let mut ticket = example("as-air-conditioner-completed.json");
+    // A complex general problem received on Thursday 2026-12-24: 3 working days end on
+    // 12-29, 7 need 2027; completed on the last day, its feedback needs 2027 too.
+    ticket["repeat_failure"] = serde_json::json!(false);
+    ticket["impact"]["normal_use"] = serde_json::Value::Null;
+    ticket["complex"] = serde_json::json!(true);
+    ticket["received_at"] = serde_json::json!("2026-12-24T10:30:00+08:00");
+    ticket["completed_at"] = serde_json::json!("2026-12-31T17:00:00+08:00");
+    let d = after_sales.evaluate(&ticket).unwrap();
+    assert_eq!(
+        problems(&d),
+        [
+            ("resolve_extended".to_string(), "outside_calendar".to_string()),
+            ("feedback".to_string(), "outside_calendar".to_string())
+        ]
+    );
+    assert_eq!(d.deadline("resolve").unwrap().to_string(), "2026-12-29T18:00:00+08:00");
+    assert!(d.actions().any(|a| a == "notify_customer_of_extension"));
+
+    let si = shipped("si-partners");
+    let mut request = example("si-onsite-second-visit.json");
+    request["received_at"] = serde_json::json!("2026-12-28T10:00:00+08:00");
+    request["need_confirmed_at"] = serde_json::json!("2026-12-30T10:00:00+08:00");
+    request["first_visit_at"] = serde_json::json!("2026-12-29T15:00:00+08:00");
+    let d = si.evaluate(&request).unwrap();
+    assert_eq!(
+        problems(&d),
+        [
+            ("arrive".to_string(), "outside_calendar".to_string()),
+            ("second_visit".to_string(), "outside_calendar".to_string())
+        ]
+    );
+    assert_eq!(d.deadline("reply").unwrap().to_string(), "2026-12-29T18:00:00+08:00");
+    // Without the confirmation, the visit runs from receipt: 12-29 and 12-30.
+    request["need_confirmed_at"] = serde_json::Value::Null;
+    let d = si.evaluate(&request).unwrap();
+    assert_eq!(d.deadline("arrive").unwrap().to_string(), "2026-12-30T18:00:00+08:00");
+    assert_eq!(problems(&d), [("second_visit".to_string(), "outside_calendar".to_string())]);
+}
