@@ -318,3 +318,117 @@ fn deadlines_from_later_facts_past_the_calendar_are_problems() {
     assert_eq!(d.deadline("arrive").unwrap().to_string(), "2026-12-30T18:00:00+08:00");
     assert_eq!(problems(&d), [("second_visit".to_string(), "outside_calendar".to_string())]);
 }
+
+/// The canonical ticket of domain.md §3, as the digest gives it.
+const CANONICAL: &str = r#"{
+  "id": "SN20240510001",
+  "kind": "complaint",
+  "received_at": "2024-05-10T10:30:00+08:00",
+  "channel": "online",
+  "source": "customer",
+  "customer": { "tier": "normal", "region": "dongguan" },
+  "category": ["efficiency"],
+  "agents": ["A1024"],
+  "agent_departed": false,
+  "open_service_complaints": 1,
+  "specialist_complainer": false,
+  "prior_complaints": 0,
+  "repeat_of": null,
+  "soothing_attempted": true,
+  "soothed": false,
+  "second_chance_offers": 1,
+  "agent_fault": true,
+  "impact": { "safety": false, "data_loss": false, "group_incident": false, "media": false, "major_loss": false, "systemic": false },
+  "repeat_failure": false,
+  "promise_broken": false,
+  "handling_rounds": 0,
+  "escalating": false,
+  "score": 0,
+  "urgency": "normal",
+  "scope": "si_only",
+  "demands": ["explanation"],
+  "onsite": false,
+  "overcharge": "12.50",
+  "notified_at": null,
+  "picked_up_at": "2024-05-10T11:00:00+08:00",
+  "callback": { "attempts": 0, "refused": false },
+  "transcript": ""
+}"#;
+
+/// The facts learnt later in a ticket's life (domain.md §3's second table): optional in every
+/// shipped policy.
+const LATER_FACTS: &[&str] = &[
+    "callback.accepted",
+    "receiver_can_resolve",
+    "forwarded_at",
+    "reply_delayed",
+    "unresolvable",
+    "open_at_year_end",
+    "difficulties",
+    "need_confirmed_at",
+    "first_visit_at",
+    "second_visit_needed",
+    "revisit.satisfied",
+    "answer_found_wrong",
+    "impact.normal_use",
+    "complex",
+    "completed_at",
+];
+
+/// The shipped policies that decide tickets (not monthly records).
+const TICKET_POLICIES: &[&str] =
+    &["after-sales-quality", "dongguan-service-quality", "hotline-standard", "property-complaints", "si-partners"];
+
+/// domain.md §3: a ticket in the canonical shape, with none of the later facts, is decided by
+/// every shipped policy, and so is every example ticket with its later facts removed; none of
+/// them is required.
+#[test]
+fn the_canonical_ticket_and_every_example_without_its_later_facts_are_decided() {
+    let canonical: serde_json::Value = serde_json::from_str(CANONICAL).unwrap();
+    for name in TICKET_POLICIES {
+        let policy = shipped(name);
+        let d = policy.evaluate(&canonical).unwrap_or_else(|e| panic!("{name} refuses the canonical ticket: {e}"));
+        assert!(d.problems().is_empty(), "{name}: {:?}", d.problems());
+    }
+
+    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/tickets"));
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let file = path.file_name().unwrap().to_str().unwrap().to_string();
+        let Some(name) =
+            [("as-", "after-sales-quality"), ("dg-", "dongguan-service-quality"), ("pm-", "property-complaints")]
+                .into_iter()
+                .chain([("si-", "si-partners"), ("ec-", "hotline-standard")])
+                .find(|(prefix, _)| file.starts_with(prefix))
+                .map(|(_, name)| name)
+        else {
+            continue; // monthly records: si13-, ec5-
+        };
+        let mut ticket = example(&file);
+        let mut removed = 0;
+        for fact in LATER_FACTS {
+            let (parent, key) = match fact.split_once('.') {
+                Some((parent, key)) => (ticket.get_mut(parent), key),
+                None => (Some(&mut ticket), *fact),
+            };
+            if let Some(object) = parent.and_then(serde_json::Value::as_object_mut) {
+                removed += usize::from(object.remove(key).is_some());
+            }
+        }
+        let policy = shipped(name);
+        let d = policy.evaluate(&ticket).unwrap_or_else(|e| panic!("{file} without its {removed} later facts: {e}"));
+        assert!(d.problems().is_empty(), "{file}: {:?}", d.problems());
+        // And the canonical ticket's fields are all a policy needs: each example also decides
+        // with every later fact set to null.
+        let mut nulled = example(&file);
+        for fact in LATER_FACTS {
+            if let Some(value) = nulled.pointer_mut(&format!("/{}", fact.replace('.', "/"))) {
+                *value = serde_json::Value::Null;
+            }
+        }
+        policy.evaluate(&nulled).unwrap_or_else(|e| panic!("{file} with its later facts null: {e}"));
+        checked += 1;
+    }
+    assert!(checked >= 25, "only {checked} example tickets");
+}
