@@ -10,7 +10,8 @@ use serde::Deserialize;
 
 use super::calendar::{self, Calendar};
 
-/// A ticket: the fields the policy declares. Other fields are skipped.
+/// A ticket: the fields the policy declares. Other fields are skipped; `Option` fields
+/// (facts learnt later) are unknown when absent or `null`.
 #[derive(Debug, Deserialize)]
 pub struct Ticket<'a> {
     /// The ticket's id, borrowed from the JSON text unless it has escapes.
@@ -25,9 +26,16 @@ pub struct Ticket<'a> {
     pub repeat_failure: bool,
     /// 服务承诺未按时兑现.
     pub promise_broken: bool,
+    /// 复杂问题，可能需要延长解决时限.
+    #[serde(default)]
+    pub complex: Option<bool>,
+    /// 处理完成时间.
+    #[serde(default, deserialize_with = "calendar::optional_rfc3339")]
+    pub completed_at: Option<DateTime<FixedOffset>>,
 }
 
-/// `impact.*`: any of them makes a complaint urgent.
+/// `impact.*`: any of the five flags makes a complaint urgent; `normal_use` makes it
+/// important.
 #[derive(Debug, Deserialize)]
 pub struct Impact {
     /// 可能造成重大损失.
@@ -40,6 +48,9 @@ pub struct Impact {
     pub safety: bool,
     /// 重要数据丢失.
     pub data_loss: bool,
+    /// 影响客户正常使用体验，但未造成重大损失.
+    #[serde(default)]
+    pub normal_use: Option<bool>,
 }
 
 /// The grade scale, most severe first.
@@ -79,6 +90,8 @@ pub enum Action {
     ApprovalByDepartmentHead,
     /// 模块负责人审批.
     ApprovalByModuleOwner,
+    /// 复杂问题延长至7个工作日，需提前告知客户.
+    NotifyCustomerOfExtension,
 }
 
 /// The deadlines, in the order the policy first sets them (whatever the grade), which is
@@ -91,8 +104,10 @@ pub enum Deadline {
     Plan,
     /// The fix.
     Resolve,
-    /// The fix, extended with notice to the customer (grade III).
+    /// The fix, extended with notice to the customer (grade III, complex).
     ResolveExtended,
+    /// Feedback to the customer after completion.
+    Feedback,
 }
 
 /// The policy's rules, in file order.
@@ -102,12 +117,18 @@ pub enum Rule {
     Urgent,
     /// `important`: grade II.
     Important,
+    /// `normal_use_affected`: grade II.
+    NormalUseAffected,
     /// `grade_i_handling`.
     GradeIHandling,
     /// `grade_ii_handling`.
     GradeIIHandling,
     /// `grade_iii_handling`.
     GradeIIIHandling,
+    /// `complex_extension`.
+    ComplexExtension,
+    /// `feedback_after_completion`.
+    FeedbackAfterCompletion,
 }
 
 /// Something a rule did, as its trace entry tells it.
@@ -147,9 +168,9 @@ pub struct Decision {
     /// The obligations triggered, in rule order, without duplicates.
     pub actions: Vec<Action>,
     /// Each deadline, indexed by [`Deadline`], when set.
-    pub deadlines: [Option<DateTime<FixedOffset>>; 4],
+    pub deadlines: [Option<DateTime<FixedOffset>>; 5],
     /// Each deadline's early warning, indexed by [`Deadline`]: this policy gives at most one.
-    pub warnings: [Option<DateTime<FixedOffset>>; 4],
+    pub warnings: [Option<DateTime<FixedOffset>>; 5],
     /// The rules that fired, in evaluation order: grade rules first, then the others.
     pub trace: Vec<Entry>,
     /// The effects of all trace entries, entry after entry.
@@ -190,13 +211,15 @@ impl Action {
         match self {
             Action::ApprovalByDepartmentHead => "approval_by_department_head",
             Action::ApprovalByModuleOwner => "approval_by_module_owner",
+            Action::NotifyCustomerOfExtension => "notify_customer_of_extension",
         }
     }
 }
 
 impl Deadline {
     /// Every deadline, in [`Decision::deadlines`] order.
-    pub const ALL: [Deadline; 4] = [Deadline::Respond, Deadline::Plan, Deadline::Resolve, Deadline::ResolveExtended];
+    pub const ALL: [Deadline; 5] =
+        [Deadline::Respond, Deadline::Plan, Deadline::Resolve, Deadline::ResolveExtended, Deadline::Feedback];
 
     /// Its name in the policy.
     pub fn name(self) -> &'static str {
@@ -205,6 +228,7 @@ impl Deadline {
             Deadline::Plan => "plan",
             Deadline::Resolve => "resolve",
             Deadline::ResolveExtended => "resolve_extended",
+            Deadline::Feedback => "feedback",
         }
     }
 }
@@ -215,18 +239,23 @@ impl Rule {
         match self {
             Rule::Urgent => "urgent",
             Rule::Important => "important",
+            Rule::NormalUseAffected => "normal_use_affected",
             Rule::GradeIHandling => "grade_i_handling",
             Rule::GradeIIHandling => "grade_ii_handling",
             Rule::GradeIIIHandling => "grade_iii_handling",
+            Rule::ComplexExtension => "complex_extension",
+            Rule::FeedbackAfterCompletion => "feedback_after_completion",
         }
     }
 
     /// The clauses of the guide it cites.
     pub fn clauses(self) -> &'static [&'static str] {
         match self {
-            Rule::Urgent | Rule::Important => &["AS-4"],
+            Rule::Urgent | Rule::Important | Rule::NormalUseAffected => &["AS-4"],
             Rule::GradeIHandling | Rule::GradeIIHandling => &["AS-5", "AS-6", "AS-7", "AS-12"],
             Rule::GradeIIIHandling => &["AS-5", "AS-6", "AS-7"],
+            Rule::ComplexExtension => &["AS-6"],
+            Rule::FeedbackAfterCompletion => &["AS-8", "AS-12"],
         }
     }
 }
@@ -242,8 +271,8 @@ impl Decision {
         self.grade = Grade::default();
         self.route.clear();
         self.actions.clear();
-        self.deadlines = [None; 4];
-        self.warnings = [None; 4];
+        self.deadlines = [None; 5];
+        self.warnings = [None; 5];
         self.trace.clear();
         self.effects.clear();
         self.outside_calendar = false;
@@ -306,9 +335,10 @@ pub fn decide_into(t: &Ticket<'_>, cal: &Calendar, out: &mut Decision) {
     let impact = &t.impact;
 
     // The grade rules run first, each that fires with its own trace entry; the most severe
-    // grade wins.
+    // grade wins. `impact.normal_use` unknown never fires its rule.
     let urgent = impact.major_loss || impact.group_incident || impact.media || impact.safety || impact.data_loss;
     let important = t.repeat_failure || t.promise_broken;
+    let normal_use = impact.normal_use == Some(true);
     if urgent {
         out.fire(Rule::Urgent);
         out.effect(Effect::Grade(Grade::I));
@@ -317,14 +347,20 @@ pub fn decide_into(t: &Ticket<'_>, cal: &Calendar, out: &mut Decision) {
         out.fire(Rule::Important);
         out.effect(Effect::Grade(Grade::II));
     }
+    if normal_use {
+        out.fire(Rule::NormalUseAffected);
+        out.effect(Effect::Grade(Grade::II));
+    }
     out.grade = if urgent {
         Grade::I
-    } else if important {
+    } else if important || normal_use {
         Grade::II
     } else {
         Grade::III
     };
 
+    // `warn at 75%` of a clock duration: three quarters of it, to the second.
+    let three_quarters = |d: Duration| received + Duration::seconds(d.num_seconds() * 3 / 4);
     // Then exactly one handling rule, in the order the policy writes its effects.
     match out.grade {
         Grade::I => {
@@ -335,10 +371,11 @@ pub fn decide_into(t: &Ticket<'_>, cal: &Calendar, out: &mut Decision) {
                 out.route(Role::Legal);
             }
             out.set_deadline(Deadline::Respond, Some(received + hours(2)));
+            out.set_warning(Deadline::Respond, Some(three_quarters(hours(2))));
             out.set_deadline(Deadline::Plan, Some(received + hours(24)));
+            out.set_warning(Deadline::Plan, Some(three_quarters(hours(24))));
             out.set_deadline(Deadline::Resolve, Some(received + hours(72)));
-            // `warn at 75%` of 72 clock hours.
-            out.set_warning(Deadline::Resolve, Some(received + hours(54)));
+            out.set_warning(Deadline::Resolve, Some(three_quarters(hours(72))));
             out.action(Action::ApprovalByDepartmentHead);
         }
         Grade::II => {
@@ -346,7 +383,9 @@ pub fn decide_into(t: &Ticket<'_>, cal: &Calendar, out: &mut Decision) {
             out.route(Role::ModuleOwner);
             out.route(Role::ServiceAgent);
             out.set_deadline(Deadline::Respond, Some(received + hours(4)));
+            out.set_warning(Deadline::Respond, Some(three_quarters(hours(4))));
             out.set_deadline(Deadline::Plan, Some(received + hours(48)));
+            out.set_warning(Deadline::Plan, Some(three_quarters(hours(48))));
             let resolve = cal.add_working_days(received, 5);
             out.set_deadline(Deadline::Resolve, resolve);
             if let Some(at) = resolve {
@@ -359,8 +398,24 @@ pub fn decide_into(t: &Ticket<'_>, cal: &Calendar, out: &mut Decision) {
             out.route(Role::Frontline);
             out.set_deadline(Deadline::Respond, Some(received + hours(8)));
             out.set_deadline(Deadline::Resolve, cal.add_working_days(received, 3));
-            out.set_deadline(Deadline::ResolveExtended, cal.add_working_days(received, 7));
             out.action(Action::ApprovalByModuleOwner);
+        }
+    }
+
+    // AS-6: only a complex general problem may be extended; unknown is not complex.
+    if out.grade == Grade::III && t.complex == Some(true) {
+        out.fire(Rule::ComplexExtension);
+        out.set_deadline(Deadline::ResolveExtended, cal.add_working_days(received, 7));
+        out.action(Action::NotifyCustomerOfExtension);
+    }
+
+    // AS-8: feedback once completed; grades I and II warn 2 clock hours before it (AS-12).
+    if let Some(completed) = t.completed_at {
+        out.fire(Rule::FeedbackAfterCompletion);
+        let feedback = cal.add_working_days(calendar::shanghai(completed), 1);
+        out.set_deadline(Deadline::Feedback, feedback);
+        if let (Some(at), Grade::I | Grade::II) = (feedback, out.grade) {
+            out.set_warning(Deadline::Feedback, Some(at - hours(2)));
         }
     }
 }

@@ -260,8 +260,10 @@ pub enum Action {
     NotifyAgentAndLeader,
     /// The apology call.
     ApologyCallback,
-    /// An apology text message instead of more calls.
+    /// An apology text message instead of more calls, when the customer refused.
     ApologySms,
+    /// Write down why the apology calls failed.
+    RecordCallFailure,
     /// The team leader's note for a departed agent.
     LeaderNote,
     /// Close without replying to the customer.
@@ -307,6 +309,8 @@ pub enum Rule {
     ApologyCalls,
     /// `apology_by_sms`.
     ApologyBySms,
+    /// `attempts_used`.
+    AttemptsUsed,
     /// `apology_accepted`.
     ApologyAccepted,
     /// `apology_not_accepted`.
@@ -411,6 +415,9 @@ pub struct Decision {
     /// Whether something could not be computed. triage then lists a problem, which
     /// [`write_json`] does not write: such a decision is not comparable.
     pub overflow: bool,
+    /// The transcript's characters that count for phrases, each with its clause: a buffer
+    /// reused from ticket to ticket, not part of the decision.
+    pub counted: Vec<(char, u32)>,
 }
 
 impl Role {
@@ -435,6 +442,7 @@ impl Action {
             Action::NotifyAgentAndLeader => "notify_agent_and_leader",
             Action::ApologyCallback => "apology_callback",
             Action::ApologySms => "apology_sms",
+            Action::RecordCallFailure => "record_call_failure",
             Action::LeaderNote => "leader_note",
             Action::CloseWithoutReply => "close_without_reply",
             Action::QaReview => "qa_review",
@@ -474,6 +482,7 @@ impl Rule {
             Rule::AgentFaultNotice => "agent_fault_notice",
             Rule::ApologyCalls => "apology_calls",
             Rule::ApologyBySms => "apology_by_sms",
+            Rule::AttemptsUsed => "attempts_used",
             Rule::ApologyAccepted => "apology_accepted",
             Rule::ApologyNotAccepted => "apology_not_accepted",
             Rule::CloseLimit => "close_limit",
@@ -491,7 +500,7 @@ impl Rule {
             Rule::ComplaintTicket => &["DG-3"],
             Rule::NotAgentFault | Rule::AgentFaultNotice => &["DG-4"],
             Rule::ApologyCalls => &["DG-4", "DG-5", "DG-9"],
-            Rule::ApologyBySms => &["DG-5"],
+            Rule::ApologyBySms | Rule::AttemptsUsed => &["DG-5"],
             Rule::ApologyAccepted | Rule::ApologyNotAccepted => &["DG-6"],
             Rule::CloseLimit => &["DG-7"],
             Rule::DepartedAgent => &["DG-8"],
@@ -601,38 +610,90 @@ fn end_of_calls(t: DateTime<FixedOffset>) -> DateTime<FixedOffset> {
     calendar::at(if now < end { day } else { day + 1 }, end)
 }
 
-/// DG-10's forbidden withdrawal requests (`withdrawal_plea`). Each is six characters long
-/// and ends in 诉, which [`mentions_withdrawal_plea`] relies on.
-const PLEAS: [&str; 6] =
-    ["请你撤消投诉", "请你撤销投诉", "请您撤消投诉", "请您撤销投诉", "请你不要投诉", "请您不要投诉"];
+/// The most characters `XX` stands for in a phrase.
+const XX_MAX: usize = 12;
 
-/// Whether `mentions` ignores a character between a phrase's characters: white space, and
-/// punctuation and symbols (general categories P* and S*), ASCII or full-width. The pleas
-/// hold no character with a full-width form, so widths need no folding here.
-fn ignored(c: char) -> bool {
+/// The characters before 撤销/撤消 that make it a request to the customer (`asks_to_withdraw`).
+const ASKING: [char; 9] = ['你', '您', '请', '烦', '能', '以', '就', '忙', '先'];
+
+/// Whether a character is white space, which `mentions` removes everywhere.
+fn space(c: char) -> bool {
+    c.is_whitespace()
+}
+
+/// Whether a character is punctuation or a symbol (general categories P* and S*), ASCII or
+/// full-width: ignored between a phrase's characters, and the end of a clause.
+fn punctuation(c: char) -> bool {
     if c.is_ascii() {
-        return c.is_whitespace() || c.is_ascii_punctuation();
+        return c.is_ascii_punctuation();
     }
     if ('\u{4E00}'..='\u{9FFF}').contains(&c) {
         return false; // CJK ideographs, most of a transcript, are letters
     }
-    c.is_whitespace()
-        || matches!(c.general_category_group(), GeneralCategoryGroup::Punctuation | GeneralCategoryGroup::Symbol)
+    matches!(c.general_category_group(), GeneralCategoryGroup::Punctuation | GeneralCategoryGroup::Symbol)
 }
 
-/// `transcript mentions {PLEAS}`: whether a plea occurs in the transcript once white space,
-/// punctuation and symbols are taken out. One pass, without building the cleaned text: the last six
-/// characters that count are kept, and compared with the pleas wherever one could end.
-fn mentions_withdrawal_plea(transcript: &str) -> bool {
-    let mut last = ['\0'; 6];
-    for c in transcript.chars().filter(|&c| !ignored(c)) {
-        last.rotate_left(1);
-        last[5] = c;
-        if c == '诉' && PLEAS.iter().any(|plea| plea.chars().eq(last)) {
-            return true;
+/// The characters of `transcript` that count for phrases, each with the number of its clause
+/// (a clause ends at punctuation; white space does not end one), into `out`.
+///
+/// Widths are not folded: the policy's phrases are all CJK ideographs, which have no other
+/// width, and folding changes no count of `XX` except a half-width voiced mark after its
+/// kana (ｶﾞ is one character to triage, two here), which these transcripts never hold.
+fn counted_chars(transcript: &str, out: &mut Vec<(char, u32)>) {
+    out.clear();
+    let mut clause = 0;
+    let mut after_punctuation = false;
+    for c in transcript.chars() {
+        if space(c) {
+            continue;
         }
+        if punctuation(c) {
+            after_punctuation = true;
+            continue;
+        }
+        if std::mem::take(&mut after_punctuation) {
+            clause += 1;
+        }
+        out.push((c, clause));
     }
-    false
+}
+
+/// Whether `word` occurs in `chars` at `at`.
+fn at(chars: &[(char, u32)], at: usize, word: &[char]) -> bool {
+    chars.get(at..at + word.len()).is_some_and(|w| w.iter().map(|&(c, _)| c).eq(word.iter().copied()))
+}
+
+/// Whether `word` occurs anywhere in `chars`.
+fn occurs(chars: &[(char, u32)], word: &[char]) -> bool {
+    (0..chars.len()).any(|i| at(chars, i, word))
+}
+
+/// The positions of 撤销 or 撤消 followed by 投诉, right after it or after 1 to `XX_MAX`
+/// characters of one clause (`撤销投诉`, `撤销XX投诉`, and the same with 撤消).
+fn withdrawals(chars: &[(char, u32)]) -> impl Iterator<Item = usize> + '_ {
+    (0..chars.len()).filter(move |&p| {
+        let verb = at(chars, p, &['撤', '销']) || at(chars, p, &['撤', '消']);
+        let end = p + 2;
+        verb && (end..=end + XX_MAX)
+            .any(|q| at(chars, q, &['投', '诉']) && (q == end || chars[end].1 == chars[q - 1].1))
+    })
+}
+
+/// DG-10's `withdrawal_plea`: 不要投诉 or 别投诉; or 撤销/撤消…投诉, when the transcript
+/// holds no confirmation (是否撤销, 是否撤消, 确认撤销, 确认撤消) or when the character
+/// before 撤销/撤消 is one of [`ASKING`].
+fn mentions_withdrawal_plea(chars: &[(char, u32)]) -> bool {
+    if occurs(chars, &['不', '要', '投', '诉']) || occurs(chars, &['别', '投', '诉']) {
+        return true;
+    }
+    const CONFIRMATIONS: [[char; 4]; 4] =
+        [['是', '否', '撤', '销'], ['是', '否', '撤', '消'], ['确', '认', '撤', '销'], ['确', '认', '撤', '消']];
+    let confirms = CONFIRMATIONS.iter().any(|w| occurs(chars, w));
+    let mut found = withdrawals(chars).peekable();
+    if !confirms {
+        return found.peek().is_some();
+    }
+    found.any(|p| p > 0 && ASKING.contains(&chars[p - 1].0))
 }
 
 /// Decide `t` into `out`, which is cleared first.
@@ -686,9 +747,14 @@ pub fn decide_into(t: &Ticket<'_>, out: &mut Decision) {
         out.rule(Rule::ApologyCalls);
         apology_calls(t, no_apology, out);
     }
-    if apology_due && calls_over && !answered {
+    if apology_due && t.callback.refused && !answered {
         out.rule(Rule::ApologyBySms);
         out.action(Action::ApologySms);
+        out.action(Action::RecordCallFailure);
+    }
+    if apology_due && !t.callback.refused && t.callback.attempts >= 3 && !answered {
+        out.rule(Rule::AttemptsUsed);
+        out.action(Action::RecordCallFailure);
     }
     if apology_due && t.callback.accepted == Some(true) {
         out.rule(Rule::ApologyAccepted);
@@ -713,11 +779,17 @@ pub fn decide_into(t: &Ticket<'_>, out: &mut Decision) {
         out.action(Action::LeaderNote);
     }
     // Both sides are known, so `or` may look at the cheap one first.
-    if t.second_chance_offers > 3 || mentions_withdrawal_plea(&t.transcript) {
+    let mut counted = std::mem::take(&mut out.counted);
+    let plea = t.second_chance_offers > 3 || {
+        counted_chars(&t.transcript, &mut counted);
+        mentions_withdrawal_plea(&counted)
+    };
+    out.counted = counted;
+    if plea {
         out.rule(Rule::AgentConduct);
         out.action(Action::QaReview);
     }
-    if not_at_fault && !t.soothing_attempted {
+    if ticket_opened && !t.soothing_attempted {
         out.rule(Rule::OpenerSkippedSoothing);
         out.action(Action::QaReviewOpener);
     }
