@@ -6,12 +6,16 @@
 //! of a phrase's fixed parts, in the text as in the phrase. Full-width and half-width forms
 //! of a character match each other. `XX` in a phrase stands for 1 to 12 characters of one
 //! clause: punctuation right at its ends is skipped and not counted, but it never spans a
-//! punctuation mark inside.
+//! punctuation mark inside. `{m-n}` stands for `m` to `n` characters with no punctuation
+//! from the character before it to the one after (DG-10: 撤销, then within 8 characters of
+//! the clause, 投诉). `not after` texts leave out an occurrence that starts straight after
+//! one of them in its clause (DG-10: not 是否撤销).
 //!
 //! How: the text is read once into the characters that count (white space and punctuation
 //! left out, widths folded), noting where punctuation ended a clause. A fixed part is then a
 //! plain substring of those characters, and `XX` between two parts a condition on the two
-//! positions: 1 to 12 characters apart, in one clause. A phrase without `XX`, or one of
+//! positions: 1 to 12 characters apart, in one clause (`{m-n}`: `m` to `n` apart, and the
+//! characters either side in the clause too). A phrase without a gap, or one of
 //! whose parts does not occur at all, is decided by substring search alone (std's, linear in
 //! the worst case). Otherwise the text's characters are indexed with their clauses, once,
 //! and part after part the positions where the phrase so far can end are kept in a sorted
@@ -20,6 +24,8 @@
 //! text, so a phrase costs its number of parts times the text's length (plus its own
 //! length), whatever the text and the phrase: nothing backtracks, and memory is the text's
 //! length.
+//! The `not after` texts are found the same way, once per text, marking where each ends;
+//! an occurrence whose start is marked is left out.
 
 use std::sync::Arc;
 
@@ -140,6 +146,9 @@ pub(crate) struct Normalized {
     ends: Vec<usize>,
     /// The same after the next part.
     next: Vec<usize>,
+    /// For each position in `chars`, whether one of the `not after` texts ends there, in the
+    /// clause of the character there.
+    after: Vec<bool>,
 }
 
 impl Normalized {
@@ -149,6 +158,30 @@ impl Normalized {
         clauses.clear();
         read_into(text, &mut self.text, |at| clauses.push(at));
         self.indexed = false;
+    }
+
+    /// Mark in `after` where one of `not_after` ends, in the clause of what follows; whether
+    /// any does. Each text is one pass over the characters, so a long text before a long
+    /// phrase costs their lengths' sum, not their product.
+    fn mark_after(&mut self, not_after: &NotAfter) -> bool {
+        if !not_after.parts.iter().any(|p| self.text.contains(p.text.as_str())) {
+            return false;
+        }
+        self.index();
+        let Normalized { chars, clause, after, .. } = self;
+        after.clear();
+        after.resize(chars.len() + 1, false);
+        for part in &not_after.parts {
+            part.each_occurrence(chars, |start| {
+                let s = start + part.chars.len();
+                // The character at `s` (the last one, at the end) is in the text's clause.
+                let here = clause.get(s).or_else(|| clause.get(s - 1));
+                if here == Some(&clause[start]) {
+                    after[s] = true;
+                }
+            });
+        }
+        true
     }
 
     /// Fill `chars` and `clause` from `text`, once per text.
@@ -220,86 +253,229 @@ impl Part {
     }
 }
 
-/// A phrase prepared for matching: split at `XX`, each part read like a text.
+/// A gap between two fixed parts of a phrase.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Gap {
+    /// The fewest and the most characters it stands for.
+    min: usize,
+    max: usize,
+    /// `XX`: punctuation right at its ends is skipped, only its own characters must be in
+    /// one clause. `{m-n}`: the characters either side of it are in its clause too.
+    loose: bool,
+}
+
+impl Gap {
+    /// `XX`: 1 to 12 characters of one clause.
+    const XX: Gap = Gap { min: 1, max: WILDCARD_MAX, loose: true };
+
+    /// Whether characters `e..s` can stand for the gap, where `e` is the end of what comes
+    /// before it and `s` the start of what comes after; `before` and `after` say whether a
+    /// fixed character of the phrase is there. The answer for the latest `e` not after
+    /// `s - min` is the best there is for `s`: a later start is never worse.
+    fn fits(self, clause: &[usize], e: usize, s: usize, before: bool, after: bool) -> bool {
+        if s < e || s - e < self.min || s - e > self.max {
+            return false;
+        }
+        let (first, last) = if self.loose {
+            (e, s.wrapping_sub(1))
+        } else {
+            (if before { e - 1 } else { e }, if after { s } else { s.wrapping_sub(1) })
+        };
+        // No character, or one, is one clause; `wrapping_sub` above stands for "none".
+        first >= last || last == usize::MAX || clause[first] == clause[last]
+    }
+}
+
+/// Read a phrase as written into its fixed parts and the gaps between them: `XX`, or `{m-n}`
+/// with `m <= n` in ASCII digits (white space around them allowed). Anything else is text (braces are punctuation, and so are
+/// ignored).
+fn split(written: &str) -> (Vec<Part>, Vec<Gap>) {
+    let (mut parts, mut gaps): (Vec<Part>, Vec<Gap>) = (Vec::new(), Vec::new());
+    let (mut literal, mut at) = (0, 0);
+    while at < written.len() {
+        let rest = &written[at..];
+        let gap = if rest.starts_with("XX") { Some((Gap::XX, 2)) } else { bounded_gap(rest).ok().flatten() };
+        match gap {
+            Some((gap, len)) => {
+                let part = Part::new(&written[literal..at]);
+                match gaps.last_mut() {
+                    // `{a-b}{c-d}` is one gap of one clause, `{a+c-b+d}`: kept as two, the
+                    // characters where they meet would not be held to one clause.
+                    Some(last) if part.chars.is_empty() && !last.loose && !gap.loose => {
+                        last.min = last.min.saturating_add(gap.min);
+                        last.max = last.max.saturating_add(gap.max);
+                    }
+                    _ => {
+                        parts.push(part);
+                        gaps.push(gap);
+                    }
+                }
+                at += len;
+                literal = at;
+            }
+            None => at += rest.chars().next().map_or(1, char::len_utf8),
+        }
+    }
+    parts.push(Part::new(&written[literal..]));
+    (parts, gaps)
+}
+
+/// The `{m-n}` gap that `text` starts with, and its length in bytes: `Ok(None)` when it does
+/// not start like one, `Err` with the reason when it starts like one and is not.
+fn bounded_gap(text: &str) -> Result<Option<(Gap, usize)>, &'static str> {
+    // Each scan stops at the first character that cannot be in a gap (a brace among them),
+    // so reading every position of a text is linear, however many braces it holds.
+    let run = |from: usize, keep: fn(char) -> bool| {
+        from + text[from..].chars().take_while(|&c| keep(c)).map(char::len_utf8).sum::<usize>()
+    };
+    let space = |from: usize| run(from, char::is_whitespace);
+    let number = |from: usize| -> Option<(usize, usize)> {
+        let end = run(from, |c| c.is_ascii_digit());
+        (end > from).then_some((from, end))
+    };
+    if !text.starts_with('{') {
+        return Ok(None);
+    }
+    let Some((min_at, min_end)) = number(space(1)) else { return Ok(None) };
+    let dash = space(min_end);
+    if !text[dash..].starts_with('-') {
+        return Ok(None);
+    }
+    let Some((max_at, max_end)) = number(space(dash + 1)) else { return Ok(None) };
+    let close = space(max_end);
+    if !text[close..].starts_with('}') {
+        return Ok(None);
+    }
+    let (Ok(min), Ok(max)) = (text[min_at..min_end].parse::<usize>(), text[max_at..max_end].parse::<usize>()) else {
+        return Err("its numbers are too large");
+    };
+    if min > max {
+        return Err("the smaller number comes first");
+    }
+    Ok(Some((Gap { min, max, loose: false }, close + 1)))
+}
+
+/// Why a phrase written in a policy holds a `{m-n}` that is not a gap, and where (byte
+/// offset in the phrase), for the checker: a phrase from a ticket is read as it is.
+pub(crate) fn malformed_gap(written: &str) -> Option<(usize, &'static str)> {
+    written.char_indices().find_map(|(at, _)| bounded_gap(&written[at..]).err().map(|why| (at, why)))
+}
+
+/// Whether a text holds a gap (`XX` or `{m-n}`).
+pub(crate) fn has_gap(written: &str) -> bool {
+    !split(written).1.is_empty()
+}
+
+/// A phrase prepared for matching: split at its gaps, each part read like a text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Phrase {
     /// The phrase as written.
     pub text: Arc<str>,
-    /// The fixed parts between `XX`s; one more than there are `XX`s.
+    /// The fixed parts between the gaps; one more than there are gaps.
+    parts: Vec<Part>,
+    /// The gaps, `gaps[i]` after `parts[i]`.
+    gaps: Vec<Gap>,
+}
+
+/// What a phrase's occurrence must not come straight after, in its clause, to count
+/// (`mentions … not after {"是否", "确认"}`): texts read like a phrase's fixed parts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NotAfter {
     parts: Vec<Part>,
 }
 
+impl NotAfter {
+    /// Prepare the texts; empty ones are left out, as nothing comes before them.
+    pub fn new<'t>(texts: impl IntoIterator<Item = &'t str>) -> NotAfter {
+        NotAfter { parts: texts.into_iter().map(Part::new).filter(|p| !p.chars.is_empty()).collect() }
+    }
+}
+
 impl Phrase {
-    /// Prepare a phrase; `XX` in it stands for 1 to 12 characters of one clause.
+    /// Prepare a phrase: `XX` in it stands for 1 to 12 characters of one clause, `{m-n}` for
+    /// `m` to `n` characters with no punctuation from the character before to the one after.
     pub fn new(text: Arc<str>) -> Phrase {
-        let parts = text.split("XX").map(Part::new).collect();
-        Phrase { text, parts }
+        let (parts, gaps) = split(&text);
+        Phrase { text, parts, gaps }
     }
 
-    /// Whether the phrase occurs in a text read into `t`.
-    fn occurs_in(&self, t: &mut Normalized) -> bool {
+    /// Whether the phrase occurs in a text read into `t`; when `excluding`, not where
+    /// `t.after` marks a start.
+    fn occurs_in(&self, t: &mut Normalized, excluding: bool) -> bool {
         if !self.parts.iter().all(|part| t.text.contains(part.text.as_str())) {
             return false;
         }
         let Some((first, rest)) = self.parts.split_first() else { return true };
-        if rest.is_empty() {
+        if rest.is_empty() && !excluding {
             return true;
         }
         t.index();
-        let Normalized { chars, clause, ends, next, .. } = t;
+        let Normalized { chars, clause, ends, next, after, .. } = t;
         let n = chars.len();
+        let counts = |s: usize| !excluding || !after[s];
         ends.clear();
         if first.chars.is_empty() {
-            ends.extend(0..=n);
+            ends.extend((0..=n).filter(|&s| counts(s)));
         } else {
-            first.each_occurrence(chars, |s| ends.push(s + first.chars.len()));
+            first.each_occurrence(chars, |s| {
+                if counts(s) {
+                    ends.push(s + first.chars.len());
+                }
+            });
         }
-        // Characters `e..s` can stand for `XX`: 1 to 12 of them, all in one clause.
-        let gap = |e: usize, s: usize| e < s && s - e <= WILDCARD_MAX && clause[e] == clause[s - 1];
-        for part in rest {
+        let mut before = !first.chars.is_empty();
+        for (part, &gap) in rest.iter().zip(&self.gaps) {
             if ends.is_empty() {
                 return false;
             }
             next.clear();
-            if part.chars.is_empty() {
-                // `XX` then nothing: wherever a gap from one of `ends` may stop. The gaps'
+            let after = !part.chars.is_empty();
+            if !after {
+                // A gap then nothing: wherever a gap from one of `ends` may stop. The gaps'
                 // last ends rise with their first, so pushing past the last one pushed keeps
                 // the list ascending and without repeats.
                 for &e in ends.iter() {
-                    let from = next.last().map_or(e + 1, |&last| (last + 1).max(e + 1));
-                    for s in from..=(e + WILDCARD_MAX).min(n) {
-                        if !gap(e, s) {
+                    let fewest = e.saturating_add(gap.min);
+                    let from = next.last().map_or(fewest, |&last| (last + 1).max(fewest));
+                    for s in from..=e.saturating_add(gap.max).min(n) {
+                        if !gap.fits(clause, e, s, before, false) {
                             break;
                         }
                         next.push(s);
                     }
                 }
             } else {
-                // `XX` then a part starting at `s`: the ends `XX` may start from are the up
-                // to 12 characters of `s - 1`'s clause up to it, so if any of `ends` is one,
-                // the latest before `s` is.
+                // A gap then a part starting at `s`: if any of `ends` can start the gap, the
+                // latest that leaves room for its fewest characters can.
                 let mut later = ends.iter().copied().peekable();
                 let mut latest = None;
                 part.each_occurrence(chars, |s| {
-                    while let Some(e) = later.next_if(|&e| e < s) {
+                    while let Some(e) = later.next_if(|&e| e.saturating_add(gap.min) <= s) {
                         latest = Some(e);
                     }
-                    if latest.is_some_and(|e| gap(e, s)) {
+                    if latest.is_some_and(|e| gap.fits(clause, e, s, before, true)) {
                         next.push(s + part.chars.len());
                     }
                 });
             }
             std::mem::swap(ends, next);
+            before = after;
         }
         !ends.is_empty()
     }
 }
 
-/// The first of `phrases`, in their order, that occurs in `text`. The text is read once,
-/// into `buffer`, which is kept to be reused.
-pub(crate) fn first_mentioned<'p>(text: &str, phrases: &'p [Phrase], buffer: &mut Normalized) -> Option<&'p Phrase> {
+/// The first of `phrases`, in their order, that occurs in `text` other than straight after
+/// `not_after`. The text is read once, into `buffer`, which is kept to be reused.
+pub(crate) fn first_mentioned<'p>(
+    text: &str,
+    phrases: &'p [Phrase],
+    not_after: &NotAfter,
+    buffer: &mut Normalized,
+) -> Option<&'p Phrase> {
     buffer.read(text);
-    phrases.iter().find(|phrase| phrase.occurs_in(buffer))
+    let excluding = buffer.mark_after(not_after);
+    phrases.iter().find(|phrase| phrase.occurs_in(buffer, excluding))
 }
 
 #[cfg(test)]
@@ -307,16 +483,21 @@ mod tests {
     use proptest::prelude::*;
     use unicode_properties::{GeneralCategoryGroup, UnicodeGeneralCategory};
 
-    use super::{first_mentioned, Normalized, Phrase, WILDCARD_MAX};
+    use super::{first_mentioned, malformed_gap, Normalized, NotAfter, Phrase, WILDCARD_MAX};
 
     fn mentions(text: &str, phrase: &str) -> bool {
-        first_mentioned(text, &[Phrase::new(phrase.into())], &mut Normalized::default()).is_some()
+        mentions_not_after(text, phrase, &[])
+    }
+
+    fn mentions_not_after(text: &str, phrase: &str, not_after: &[&str]) -> bool {
+        let not_after = NotAfter::new(not_after.iter().copied());
+        first_mentioned(text, &[Phrase::new(phrase.into())], &not_after, &mut Normalized::default()).is_some()
     }
 
     /// The first of `phrases` found in `text`, as the trace names it.
     fn found<'p>(text: &str, phrases: &[&'p str]) -> Option<&'p str> {
         let prepared: Vec<Phrase> = phrases.iter().map(|&p| Phrase::new(p.into())).collect();
-        let at = first_mentioned(text, &prepared, &mut Normalized::default())
+        let at = first_mentioned(text, &prepared, &NotAfter::default(), &mut Normalized::default())
             .map(|p| prepared.iter().position(|q| std::ptr::eq(p, q)).expect("one of the phrases"));
         at.map(|i| phrases[i])
     }
@@ -348,19 +529,67 @@ mod tests {
             .collect()
     }
 
+    /// A gap as the definition reads it: `None` for `XX`, else the bounds of `{m-n}`.
+    type Gap = Option<(usize, usize)>;
+
+    /// A phrase's fixed parts (their characters that count) and the gaps between them,
+    /// read plainly: `XX`, or `{m-n}` with one digit each (all the texts generated here hold).
+    fn parts_and_gaps(phrase: &str) -> (Vec<Vec<char>>, Vec<Gap>) {
+        let fixed = |p: &str| -> Vec<char> {
+            items(p).into_iter().filter_map(|i| if let Item::Char(c) = i { Some(c) } else { None }).collect()
+        };
+        let chars: Vec<char> = phrase.chars().collect();
+        let (mut parts, mut gaps, mut part) = (Vec::new(), Vec::new(), String::new());
+        let mut i = 0;
+        while i < chars.len() {
+            let digit = |c: char| c.to_digit(10).map(|d| d as usize);
+            let (gap, len) = match chars[i..] {
+                ['X', 'X', ..] => (Some(None), 2),
+                ['{', m, '-', n, '}', ..] => match (digit(m), digit(n)) {
+                    (Some(m), Some(n)) if m <= n => (Some(Some((m, n))), 5),
+                    _ => (None, 1),
+                },
+                _ => (None, 1),
+            };
+            match gap {
+                Some(gap) => {
+                    parts.push(fixed(&std::mem::take(&mut part)));
+                    gaps.push(gap);
+                }
+                None => part.push(chars[i]),
+            }
+            i += len;
+        }
+        parts.push(fixed(&part));
+        (parts, gaps)
+    }
+
     /// The definition, tried at every start with every choice: exponential, for checking.
     fn by_definition(text: &str, phrase: &str) -> bool {
+        by_definition_not_after(text, phrase, &[])
+    }
+
+    /// The same, where an occurrence starting straight after one of `not_after` (no
+    /// punctuation between; an empty text is before nothing) does not count. The phrase
+    /// starts with a fixed character.
+    fn by_definition_not_after(text: &str, phrase: &str, not_after: &[&str]) -> bool {
         let text = items(text);
-        let parts: Vec<Vec<char>> = phrase
-            .split("XX")
-            .map(|p| items(p).into_iter().filter_map(|i| if let Item::Char(c) = i { Some(c) } else { None }).collect())
-            .collect();
-        (0..=text.len()).any(|start| part_at(&text, start, &parts))
+        let (parts, gaps) = parts_and_gaps(phrase);
+        let preceded = |start: usize| {
+            not_after.iter().any(|before| {
+                let (before, _) = parts_and_gaps(before);
+                let before = &before[0];
+                !before.is_empty()
+                    && start >= before.len()
+                    && before.iter().enumerate().all(|(j, &c)| text[start - before.len() + j] == Item::Char(c))
+            })
+        };
+        (0..=text.len()).any(|start| part_at(&text, start, &parts, &gaps) && !preceded(start))
     }
 
     /// `parts[0]` starts at `at` (its characters in order, punctuation between them skipped),
-    /// then `XX` and the other parts follow.
-    fn part_at(text: &[Item], mut at: usize, parts: &[Vec<char>]) -> bool {
+    /// then the gaps and the other parts follow.
+    fn part_at(text: &[Item], mut at: usize, parts: &[Vec<char>], gaps: &[Gap]) -> bool {
         let (part, rest) = parts.split_first().expect("a phrase has a part");
         for (i, &c) in part.iter().enumerate() {
             while i > 0 && text.get(at) == Some(&Item::Mark) {
@@ -371,12 +600,16 @@ mod tests {
             }
             at += 1;
         }
-        rest.is_empty() || wildcard_at(text, at, rest)
+        match gaps.split_first() {
+            None => true,
+            Some((None, gaps)) => wildcard_at(text, at, rest, gaps),
+            Some((Some((min, max)), gaps)) => bounded_at(text, at, (*min, *max), rest, gaps),
+        }
     }
 
     /// `XX` from `at`, then `parts`: punctuation skipped, 1 to 12 characters with no
     /// punctuation among them, any of the punctuation after them skipped, then the parts.
-    fn wildcard_at(text: &[Item], mut at: usize, parts: &[Vec<char>]) -> bool {
+    fn wildcard_at(text: &[Item], mut at: usize, parts: &[Vec<char>], gaps: &[Gap]) -> bool {
         while text.get(at) == Some(&Item::Mark) {
             at += 1;
         }
@@ -386,13 +619,27 @@ mod tests {
             }
             let mut after = at + len;
             loop {
-                if part_at(text, after, parts) {
+                if part_at(text, after, parts, gaps) {
                     return true;
                 }
                 if text.get(after) != Some(&Item::Mark) {
                     break;
                 }
                 after += 1;
+            }
+        }
+        false
+    }
+
+    /// `{min-max}` from `at`, then `parts`: `min` to `max` characters right there, no
+    /// punctuation before, among or after them, then the parts.
+    fn bounded_at(text: &[Item], at: usize, (min, max): (usize, usize), parts: &[Vec<char>], gaps: &[Gap]) -> bool {
+        for len in 0..=max {
+            if len > 0 && !matches!(text.get(at + len - 1), Some(Item::Char(_))) {
+                return false;
+            }
+            if len >= min && part_at(text, at + len, parts, gaps) {
+                return true;
             }
         }
         false
@@ -425,6 +672,34 @@ mod tests {
                 .prop_filter("at most three XX", |p| p.matches("XX").count() <= 3),
         ) {
             prop_assert_eq!(mentions(&text, &phrase), by_definition(&text, &phrase), "{:?} in {:?}", phrase, text);
+        }
+
+        /// `{m-n}` beside fixed parts, `XX` and each other, with malformed ones as text.
+        #[test]
+        fn bounded_gaps_agree_with_the_definition(
+            text in prop::collection::vec(prop::sample::select(&["a", "a", "a", "b", "b", "，", " ", "1"][..]), 0..30).prop_map(joined),
+            phrase in prop::collection::vec(prop::sample::select(&["a", "b", "{0-2}", "{1-3}", "{2-2}", "{0-0}", "{3-1}", "XX", "，"][..]), 0..6).prop_map(joined)
+                .prop_filter("at most three gaps", |p| p.matches("XX").count() + p.matches('{').count() <= 3),
+        ) {
+            prop_assert_eq!(mentions(&text, &phrase), by_definition(&text, &phrase), "{:?} in {:?}", phrase, text);
+        }
+
+        /// `not after`: an occurrence straight after one of the texts does not count, another
+        /// occurrence still does.
+        #[test]
+        fn not_after_agrees_with_the_definition(
+            text in prop::collection::vec(prop::sample::select(&["a", "a", "b", "b", "c", "，", " "][..]), 0..30).prop_map(joined),
+            first in prop::sample::select(&["a", "b", "ab"][..]),
+            phrase in prop::collection::vec(prop::sample::select(&["a", "b", "c", "{0-2}", "XX"][..]), 0..4).prop_map(joined)
+                .prop_filter("at most two gaps", |p| p.matches("XX").count() + p.matches('{').count() <= 2),
+            not_after in prop::collection::vec(prop::sample::select(&["a", "b", "c", "ab", "b，a", "cb", ""][..]), 0..3),
+        ) {
+            let phrase = format!("{first}{phrase}");
+            prop_assert_eq!(
+                mentions_not_after(&text, &phrase, &not_after),
+                by_definition_not_after(&text, &phrase, &not_after),
+                "{:?} not after {:?} in {:?}", phrase, not_after, text
+            );
         }
     }
 
@@ -615,6 +890,88 @@ mod tests {
         assert!(!mentions("甲一，二，三乙", phrase));
     }
 
+    // ------------------------------------------------------------ {m-n}
+
+    #[test]
+    fn a_bounded_gap_stands_for_its_number_of_characters() {
+        let phrase = "撤销{0-8}投诉";
+        assert!(mentions("请您撤销投诉", phrase), "none");
+        assert!(mentions("麻烦您撤销一下投诉好吗", phrase));
+        assert!(mentions("撤销一二三四五六七八投诉", phrase), "eight");
+        assert!(!mentions("撤销一二三四五六七八九投诉", phrase), "nine");
+        assert!(mentions("撤销一二投诉", "撤销{2-2}投诉"));
+        assert!(!mentions("撤销一投诉", "撤销{2-3}投诉"));
+        assert!(!mentions("撤销一二三四投诉", "撤销{2-3}投诉"));
+        // White space is not a character.
+        assert!(mentions("撤销 一下 投诉", "撤销{2-2}投诉"));
+    }
+
+    #[test]
+    fn a_bounded_gap_keeps_to_one_clause_at_its_ends_too() {
+        let phrase = "撤销{0-8}投诉";
+        assert!(!mentions("撤销，投诉", phrase));
+        assert!(!mentions("撤销一下，投诉", phrase));
+        assert!(!mentions("撤销，一下投诉", phrase));
+        assert!(!mentions("您撤销了吗？投诉我们已受理", phrase));
+        // `XX` skips punctuation at its ends; a fixed part ignores it inside.
+        assert!(mentions("撤销，一下，投诉", "撤销XX投诉"));
+        assert!(mentions("撤，销一下投诉", phrase));
+        // At the ends of a phrase, the clause of what the phrase does hold.
+        assert!(!mentions("一二三，撤销", "{2-3}撤销"));
+        assert!(mentions("一，二三撤销", "{2-3}撤销"));
+        assert!(mentions("撤销一二", "撤销{0-2}"));
+        assert!(mentions("撤销，", "撤销{0-2}"), "no characters");
+        assert!(!mentions("撤销，一", "撤销{1-2}"));
+    }
+
+    #[test]
+    fn bounded_gaps_side_by_side_are_one() {
+        assert!(mentions("甲一二乙", "甲{0-1}{0-1}乙"));
+        assert!(!mentions("甲一，二乙", "甲{0-1}{0-1}乙"));
+        assert!(!mentions("甲一二三乙", "甲{0-1}{0-1}乙"));
+        // Beside `XX` they are two.
+        assert!(mentions("甲一，二乙", "甲XX{0-1}乙"));
+    }
+
+    #[test]
+    fn braces_that_are_no_gap_are_punctuation() {
+        assert!(mentions("撤销8-0投诉", "撤销{8-0}投诉"), "the digits are text");
+        assert!(mentions("撤销投诉", "撤销{}投诉"));
+        assert!(mentions("撤销一投诉", "撤销{一}投诉"));
+        assert!(mentions("撤销1投诉", "撤销{1}投诉"));
+        assert!(mentions("撤销一投诉", "撤销{ 1 - 2 }投诉"), "white space around the numbers");
+        assert!(mentions("撤销1 2投诉", "撤销{1 2}投诉"), "no dash: text");
+        assert_eq!(malformed_gap("撤销{8-0}投诉"), Some(("撤销".len(), "the smaller number comes first")));
+        assert_eq!(malformed_gap("{0-99999999999999999999999}"), Some((0, "its numbers are too large")));
+        assert_eq!(malformed_gap("撤销{0-8}投诉{}{a-b}{1}"), None);
+        assert!(super::has_gap("撤销{0-8}投诉") && super::has_gap("你到XX部门") && !super::has_gap("{8-0}"));
+    }
+
+    // ------------------------------------------------------------ not after
+
+    #[test]
+    fn an_occurrence_straight_after_a_listed_text_does_not_count() {
+        let not_after = ["是否", "确认"];
+        let plea = "撤销{0-8}投诉";
+        assert!(!mentions_not_after("请问您是否撤销投诉？", plea, &not_after));
+        assert!(!mentions_not_after("您确认撤销投诉吗", plea, &not_after));
+        assert!(mentions_not_after("请您撤销投诉", plea, &not_after));
+        // Another occurrence still counts, in the same clause or another.
+        assert!(mentions_not_after("您是否撤销投诉？请您撤销投诉吧", plea, &not_after));
+        assert!(mentions_not_after("是否撤销投诉就撤销投诉", plea, &not_after));
+        // Straight after: punctuation between, or a character, and it counts.
+        assert!(mentions_not_after("是否，撤销投诉", plea, &not_after));
+        assert!(mentions_not_after("是否要撤销投诉", plea, &not_after));
+        // White space is removed first.
+        assert!(!mentions_not_after("是 否 撤销投诉", plea, &not_after));
+        // Only the start of an occurrence is looked at.
+        assert!(mentions_not_after("撤销确认投诉", plea, &not_after));
+        // A listed text that occurs nowhere leaves every occurrence be.
+        assert!(mentions_not_after("撤销投诉", "撤销投诉", &not_after));
+        // An empty one is before nothing.
+        assert!(mentions_not_after("撤销投诉", "撤销投诉", &[""]));
+    }
+
     #[test]
     fn the_tables_of_punctuation_are_the_general_categories() {
         for c in ('\u{2000}'..='\u{207F}').chain('\u{3000}'..='\u{303F}').chain('\u{FF00}'..='\u{FF7F}') {
@@ -677,6 +1034,41 @@ mod tests {
         }
     }
 
+    /// DG-10, the digest's rule as the shipped policy writes it, on every row of its table
+    /// and on requests beside a confirmation.
+    #[test]
+    fn dg10_the_digests_rule() {
+        let pleas = [Phrase::new("不要投诉".into()), Phrase::new("别投诉".into())];
+        let withdraw = [Phrase::new("撤销{0-8}投诉".into()), Phrase::new("撤消{0-8}投诉".into())];
+        let not_after = NotAfter::new(["是否", "确认"]);
+        let mut buffer = Normalized::default();
+        let mut request = |text: &str| {
+            first_mentioned(text, &pleas, &NotAfter::default(), &mut buffer).is_some()
+                || first_mentioned(text, &withdraw, &not_after, &mut buffer).is_some()
+        };
+        for yes in [
+            "请你撤消投诉好吗",
+            "请您撤销投诉王工号",
+            "请你 不要投诉 好吗？",
+            "麻烦您撤销一下投诉好吗",
+            "您能不能别投诉她了",
+            "可以不要投诉我同事吗",
+            "请问您是否撤销投诉？您就撤销投诉吧",
+            "您确认撤销投诉吗？其实撤销投诉也没什么",
+        ] {
+            assert!(request(yes), "{yes}");
+        }
+        for no in [
+            "请问您是否撤销投诉？",
+            "您确认撤销投诉吗",
+            "您的投诉我们已受理",
+            "撤销我们这边刚才那位同事的工作投诉",
+            "您撤销了吗？投诉已受理",
+        ] {
+            assert!(!request(no), "{no}");
+        }
+    }
+
     /// DG-10's rows that plain phrases decide: a clause with 不要投诉 or 别投诉, 撤销 or 撤消
     /// right before 投诉 or a short text before it. (Its exception, not right after 是否 or
     /// 确认, is not a phrase: the policy must say it.)
@@ -716,10 +1108,15 @@ mod tests {
     fn a_buffer_is_reused_from_text_to_text() {
         let phrases = [Phrase::new("你到XX部门问问吧".into())];
         let mut buffer = Normalized::default();
-        assert!(first_mentioned("你到一二三四五六七八九十一二部门问问吧，好吗，好吗，好吗", &phrases, &mut buffer)
-            .is_some());
-        assert!(first_mentioned("你到，部门问问吧", &phrases, &mut buffer).is_none());
-        assert!(first_mentioned("你到财务部门问问吧", &phrases, &mut buffer).is_some());
+        assert!(first_mentioned(
+            "你到一二三四五六七八九十一二部门问问吧，好吗，好吗，好吗",
+            &phrases,
+            &NotAfter::default(),
+            &mut buffer
+        )
+        .is_some());
+        assert!(first_mentioned("你到，部门问问吧", &phrases, &NotAfter::default(), &mut buffer).is_none());
+        assert!(first_mentioned("你到财务部门问问吧", &phrases, &NotAfter::default(), &mut buffer).is_some());
     }
 
     // ------------------------------------------------------------ hostile input
@@ -746,6 +1143,17 @@ mod tests {
         let clauses = "你，".repeat(10_000);
         assert!(mentions(&clauses, &format!("你{gaps}你")), "one character a clause, a clause an XX");
         assert!(!mentions(&clauses, &format!("你{gaps}吗")));
+        // Bounded gaps as wide as the text, and a text of braces that look like gaps.
+        assert!(mentions(&format!("{text}吗"), "你{0-1000000}吗{0-1000000}"));
+        assert!(!mentions(&text, &format!("你{}吗", "{0-1000000}".repeat(50))));
+        let braces = "{1".repeat(20_000) + "{1-";
+        assert!(mentions(&braces, &braces));
+        assert_eq!(malformed_gap(&braces), None);
+        // A long text before a phrase: only the first occurrences of 你 have too few before.
+        let before = "你".repeat(5_000);
+        assert!(mentions_not_after(&text, "你", &[&before]));
+        assert!(!mentions_not_after(&format!("{text}吗"), "吗", &[&before]));
+        assert!(!mentions_not_after(&format!("{text}吗"), "你{0-3}吗", &[&before]));
         let ab = "ab".repeat(5_000);
         assert!(!mentions(&ab, &format!("{}c", "aXXb".repeat(20))));
     }

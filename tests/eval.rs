@@ -1121,6 +1121,36 @@ yields!(phrases_from_the_ticket_ignore_symbols_and_widths, PHRASES_FROM_THE_TICK
     {"id": "P4", "transcript": "请联系ＶＩＰ😀专席", "banned": ["请联系VIP专席"]},
     "actions" => ["qa_review"]);
 
+const NOT_AFTER: &str = r#"
+policy not_after
+  zone Asia/Shanghai
+ticket
+  id          text
+  transcript  text
+  banned      set of text
+  urgent      bool
+actions qa_review, urgent_review
+rule withdrawal_request [DG-10]
+  when transcript mentions {"撤销{0-8}投诉"} not after {"是否", "确认"} and not urgent
+  action qa_review
+rule banned_phrase [EC-8]
+  when transcript mentions banned not after {"是否"} or urgent
+  action urgent_review
+"#;
+
+yields!(not_after_leaves_out_the_confirmation, NOT_AFTER,
+    {"id": "N1", "transcript": "请问您是否撤销投诉？", "banned": [], "urgent": false}, "actions" => []);
+yields!(not_after_keeps_a_request_beside_it, NOT_AFTER,
+    {"id": "N2", "transcript": "请问您是否撤销投诉？那您撤销一下投诉吧", "banned": [], "urgent": false},
+    "actions" => ["qa_review"]);
+yields!(not_after_ends_where_the_condition_goes_on, NOT_AFTER,
+    {"id": "N3", "transcript": "您撤销投诉吧", "banned": [], "urgent": true}, "actions" => ["urgent_review"]);
+yields!(not_after_applies_to_phrases_from_the_ticket, NOT_AFTER,
+    {"id": "N4", "transcript": "您是否撤销投诉", "banned": ["撤销{0-2}投诉"], "urgent": false}, "actions" => []);
+yields!(a_bounded_gap_from_the_ticket_is_a_gap, NOT_AFTER,
+    {"id": "N5", "transcript": "您就撤销了投诉", "banned": ["撤销{0-2}投诉"], "urgent": false},
+    "actions" => ["qa_review", "urgent_review"]);
+
 // ---------------------------------------------------------------- overflow
 
 const OVERFLOW: &str = r#"

@@ -310,8 +310,8 @@ fn every_edge() -> impl Iterator<Item = String> {
 }
 
 /// DG-10's reference cases and requests in other words, then near misses that must not
-/// count: the required confirmations, other verbs, 投诉 before 撤销, a phrase cut short, a gap
-/// past `XX`'s 12 characters.
+/// count: the required confirmations, other verbs, 投诉 before 撤销, a phrase cut short, gaps
+/// past the digest's 8 characters.
 const PLEA_LIKE: &[&str] = &[
     "请你撤消投诉",
     "请您撤销投诉王工号",
@@ -322,7 +322,10 @@ const PLEA_LIKE: &[&str] = &[
     "撤销投诉吧",
     "您就撤消对她的投诉",
     "其实撤销这个投诉",
-    "撤销一二三四五六七八九十一二投诉",
+    "撤销一二三四五六七八投诉",
+    "您是否撤销投诉？您就撤销投诉吧",
+    "确认撤销投诉吗？其实撤销投诉也没什么",
+    "是否，撤销投诉",
     "请问您是否撤销投诉",
     "您确认撤销投诉吗",
     "确认撤消对话务员的投诉",
@@ -332,7 +335,8 @@ const PLEA_LIKE: &[&str] = &[
     "请你不要再投诉",
     "您的投诉已经撤销了",
     "请您撤消投",
-    "撤销一二三四五六七八九十一二三投诉",
+    "撤销一二三四五六七八九投诉",
+    "撤销一二三四五六七八九十一二投诉",
 ];
 
 /// Characters `mentions` ignores between a phrase's characters: white space, punctuation

@@ -610,11 +610,8 @@ fn end_of_calls(t: DateTime<FixedOffset>) -> DateTime<FixedOffset> {
     calendar::at(if now < end { day } else { day + 1 }, end)
 }
 
-/// The most characters `XX` stands for in a phrase.
-const XX_MAX: usize = 12;
-
-/// The characters before 撤销/撤消 that make it a request to the customer (`asks_to_withdraw`).
-const ASKING: [char; 9] = ['你', '您', '请', '烦', '能', '以', '就', '忙', '先'];
+/// The most characters between 撤销/撤消 and 投诉 (`{0-8}`).
+const GAP_MAX: usize = 8;
 
 /// Whether a character is white space, which `mentions` removes everywhere.
 fn space(c: char) -> bool {
@@ -668,32 +665,22 @@ fn occurs(chars: &[(char, u32)], word: &[char]) -> bool {
     (0..chars.len()).any(|i| at(chars, i, word))
 }
 
-/// The positions of 撤销 or 撤消 followed by 投诉, right after it or after 1 to `XX_MAX`
-/// characters of one clause (`撤销投诉`, `撤销XX投诉`, and the same with 撤消).
-fn withdrawals(chars: &[(char, u32)]) -> impl Iterator<Item = usize> + '_ {
-    (0..chars.len()).filter(move |&p| {
-        let verb = at(chars, p, &['撤', '销']) || at(chars, p, &['撤', '消']);
-        let end = p + 2;
-        verb && (end..=end + XX_MAX)
-            .any(|q| at(chars, q, &['投', '诉']) && (q == end || chars[end].1 == chars[q - 1].1))
-    })
-}
-
-/// DG-10's `withdrawal_plea`: 不要投诉 or 别投诉; or 撤销/撤消…投诉, when the transcript
-/// holds no confirmation (是否撤销, 是否撤消, 确认撤销, 确认撤消) or when the character
-/// before 撤销/撤消 is one of [`ASKING`].
+/// DG-10's `withdrawal_plea`: 不要投诉 or 别投诉; or 撤销/撤消, then 0 to `GAP_MAX`
+/// characters, then 投诉, from 销/消 to 投 in one clause, where 撤销/撤消 does not come
+/// straight after 是否 or 确认 in its clause.
 fn mentions_withdrawal_plea(chars: &[(char, u32)]) -> bool {
     if occurs(chars, &['不', '要', '投', '诉']) || occurs(chars, &['别', '投', '诉']) {
         return true;
     }
-    const CONFIRMATIONS: [[char; 4]; 4] =
-        [['是', '否', '撤', '销'], ['是', '否', '撤', '消'], ['确', '认', '撤', '销'], ['确', '认', '撤', '消']];
-    let confirms = CONFIRMATIONS.iter().any(|w| occurs(chars, w));
-    let mut found = withdrawals(chars).peekable();
-    if !confirms {
-        return found.peek().is_some();
-    }
-    found.any(|p| p > 0 && ASKING.contains(&chars[p - 1].0))
+    (0..chars.len()).any(|p| {
+        let verb = at(chars, p, &['撤', '销']) || at(chars, p, &['撤', '消']);
+        let confirmation = p >= 2
+            && (at(chars, p - 2, &['是', '否']) || at(chars, p - 2, &['确', '认']))
+            && chars[p - 2].1 == chars[p].1;
+        let end = p + 2;
+        verb && !confirmation
+            && (end..=end + GAP_MAX).any(|q| at(chars, q, &['投', '诉']) && chars[end - 1].1 == chars[q].1)
+    })
 }
 
 /// Decide `t` into `out`, which is cleared first.

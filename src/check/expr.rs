@@ -12,12 +12,21 @@ use rust_decimal::Decimal;
 use super::{list, Checker};
 use crate::diagnostic::{did_you_mean, Diagnostic};
 use crate::model::*;
-use crate::phrase::Phrase;
+use crate::phrase::{self, NotAfter, Phrase};
 use crate::source::Span;
 use crate::syntax::ast::{self, ArithOp, CompareOp, DurationUnit, SetElement};
 use crate::value::Value;
 
 type Typed = Option<(Expr, Type)>;
+
+/// The texts of a constant text or set of texts.
+fn constant_texts(e: &Expr) -> Option<&[Arc<str>]> {
+    match &e.kind {
+        ExprKind::Const(Value::Text(p)) => Some(std::slice::from_ref(p)),
+        ExprKind::Const(Value::TextSet(ps)) => Some(ps),
+        _ => None,
+    }
+}
 
 fn typed(kind: ExprKind, span: Span, ty: Type) -> Typed {
     Some((Expr { kind, span, ty }, ty))
@@ -55,6 +64,47 @@ impl Checker {
         let shown: Vec<&str> = values.iter().take(4).map(|v| &*v.name).collect();
         let more = if values.len() > 4 { ", …" } else { "" };
         format!("({}{more})", shown.join(", "))
+    }
+
+    /// An error for a `{m-n}` in a phrase of the policy that is not a gap (a phrase from a
+    /// ticket is read as it is: its braces are punctuation).
+    fn gap_written(&mut self, span: Span, phrase: &str) {
+        if let Some((at, why)) = phrase::malformed_gap(phrase) {
+            let written: String = phrase[at..].chars().take_while(|&c| c != '}').chain(['}']).collect();
+            self.diags.push(
+                Diagnostic::error("bad_gap", format!("`{written}` in \"{phrase}\" is not a gap: {why}"))
+                    .label(span, "in this phrase")
+                    .help("`{0-8}` stands for 0 to 8 characters of one clause, `XX` for 1 to 12"),
+            );
+        }
+    }
+
+    /// The texts of `mentions … not after {…}`: written in the policy, and fixed (a gap
+    /// before an occurrence would be no rule a policy owner could read).
+    fn not_after(&mut self, texts: &ast::Expr) -> Option<NotAfter> {
+        let (checked, ty) = self.expr(texts, Some(Type::TextSet))?;
+        let Some(written) = constant_texts(&checked) else {
+            let help = "write the texts out: `transcript mentions {\"撤销{0-8}投诉\"} not after {\"是否\", \"确认\"}`";
+            if matches!(ty, Type::Text | Type::TextSet) {
+                self.diags.push(
+                    Diagnostic::error("not_after_computed", "`not after` takes texts written in the policy")
+                        .label(texts.span, "this is computed per ticket")
+                        .help(help),
+                );
+            } else {
+                self.mismatch(texts.span, "a text or a set of texts", ty, help);
+            }
+            return None;
+        };
+        if let Some(gap) = written.iter().find(|t| phrase::has_gap(t) || phrase::malformed_gap(t).is_some()) {
+            self.diags.push(
+                Diagnostic::error("not_after_gap", format!("\"{gap}\" holds a gap, and `not after` texts are fixed"))
+                    .label(texts.span, "in these texts")
+                    .help("list each text that may come straight before the phrase: `not after {\"是否\", \"确认\"}`"),
+            );
+            return None;
+        }
+        Some(NotAfter::new(written.iter().map(|t| &**t)))
     }
 
     fn mismatch(&mut self, span: Span, expected: &str, found: Type, help: &str) {
@@ -174,7 +224,7 @@ impl Checker {
                 let (x, _) = self.expect_type(x, Type::Text)?;
                 typed(ExprKind::Contains { text: Box::new(t_checked), part: Box::new(x) }, span, Type::Bool)
             }
-            ast::ExprKind::Mentions(t, x) => {
+            ast::ExprKind::Mentions(t, x, not_after) => {
                 let (t, _) = self.expect_type(t, Type::Text)?;
                 let (x_checked, x_ty) = self.expr(x, Some(Type::TextSet))?;
                 if !matches!(x_ty, Type::Text | Type::TextSet) {
@@ -186,13 +236,20 @@ impl Checker {
                     );
                     return None;
                 }
-                let written = |texts: &[Arc<str>]| Phrases::Written(texts.iter().cloned().map(Phrase::new).collect());
-                let phrases = match &x_checked.kind {
-                    ExprKind::Const(Value::Text(p)) => written(std::slice::from_ref(p)),
-                    ExprKind::Const(Value::TextSet(ps)) => written(ps),
-                    _ => Phrases::Computed(Box::new(x_checked)),
+                let phrases = match constant_texts(&x_checked) {
+                    Some(texts) => {
+                        for text in texts {
+                            self.gap_written(x.span, text);
+                        }
+                        Phrases::Written(texts.iter().cloned().map(Phrase::new).collect())
+                    }
+                    None => Phrases::Computed(Box::new(x_checked)),
                 };
-                typed(ExprKind::Mentions { text: Box::new(t), phrases }, span, Type::Bool)
+                let not_after = match not_after {
+                    Some(n) => self.not_after(n)?,
+                    None => NotAfter::default(),
+                };
+                typed(ExprKind::Mentions { text: Box::new(t), phrases, not_after }, span, Type::Bool)
             }
             ast::ExprKind::IsSet(x, set) => {
                 let (x, _) = self.expr(x, None)?;

@@ -17,7 +17,7 @@ use crate::convert::to_i64;
 use crate::eval::context::{Ctx, DeadlineState, Str, Texts};
 use crate::eval::error::EvaluationErrorKind;
 use crate::model::*;
-use crate::phrase::{self, Phrase};
+use crate::phrase::{self, NotAfter, Phrase};
 use crate::source::Span;
 use crate::value::Value;
 
@@ -327,7 +327,7 @@ impl Compiler {
                     }
                 }
             }
-            ExprKind::Mentions { text, phrases } => self.mentions(e.span, text, phrases),
+            ExprKind::Mentions { text, phrases, not_after } => self.mentions(e.span, text, phrases, not_after),
             ExprKind::IsSet { value, set } => {
                 let known = self.known(value);
                 let set = *set;
@@ -486,16 +486,17 @@ impl Compiler {
         }
     }
 
-    fn mentions(&mut self, span: Span, text: &Expr, phrases: &Phrases) -> BoolCode {
+    fn mentions(&mut self, span: Span, text: &Expr, phrases: &Phrases, not_after: &NotAfter) -> BoolCode {
         let memo = self.memo(span);
         let text = self.text(text);
+        let not_after = not_after.clone();
         match phrases {
             Phrases::Written(phrases) => {
                 let phrases = phrases.clone();
                 code(move |ctx| {
                     let t = text(ctx)?;
-                    let found =
-                        phrase::first_mentioned(&t, &phrases, &mut ctx.scratch.normalized).map(|p| p.text.clone());
+                    let found = phrase::first_mentioned(&t, &phrases, &not_after, &mut ctx.scratch.normalized)
+                        .map(|p| p.text.clone());
                     let hit = found.is_some();
                     ctx.scratch.mentions[memo] = Some(found);
                     Some(hit)
@@ -515,8 +516,8 @@ impl Compiler {
                 code(move |ctx| {
                     let t = text(ctx)?;
                     let prepared: Vec<Phrase> = phrases(ctx)?.iter().cloned().map(Phrase::new).collect();
-                    let found =
-                        phrase::first_mentioned(&t, &prepared, &mut ctx.scratch.normalized).map(|p| p.text.clone());
+                    let found = phrase::first_mentioned(&t, &prepared, &not_after, &mut ctx.scratch.normalized)
+                        .map(|p| p.text.clone());
                     let hit = found.is_some();
                     ctx.scratch.mentions[memo] = Some(found);
                     Some(hit)
@@ -793,7 +794,7 @@ impl Compiler {
             ExprKind::Let(id) => out.push(Read::Let(*id)),
             ExprKind::Grade => out.push(Read::Grade),
             ExprKind::Deadline(id) => out.push(Read::Deadline(*id)),
-            ExprKind::Mentions { text, phrases } => {
+            ExprKind::Mentions { text, phrases, .. } => {
                 let memo = self.memo(e.span);
                 let subject = match text.kind {
                     ExprKind::Field(f) => Some(Subject::Field(f)),

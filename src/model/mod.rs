@@ -323,7 +323,7 @@ impl Expr {
             | ExprKind::WindowFrom { time, .. }
             | ExprKind::WindowEnd { time, .. }
             | ExprKind::SameDay { time, .. } => time.depth(),
-            ExprKind::Mentions { text, phrases } => match phrases {
+            ExprKind::Mentions { text, phrases, .. } => match phrases {
                 Phrases::Written(_) => text.depth(),
                 Phrases::Computed(p) => deepest(&[text, p]),
             },
@@ -375,10 +375,13 @@ pub enum ExprKind {
         part: Box<Expr>,
     },
     /// Phrase match (DG-10, EC-8): white space removed, punctuation and symbols ignored
-    /// between the phrase's characters, widths folded, `XX` 1 to 12 characters of one clause.
+    /// between the phrase's characters, widths folded, `XX` 1 to 12 characters of one clause,
+    /// `{m-n}` m to n characters with no punctuation from the character before to the one
+    /// after; an occurrence straight after one of `not_after` does not count.
     Mentions {
         text: Box<Expr>,
         phrases: Phrases,
+        not_after: crate::phrase::NotAfter,
     },
     /// `x is set` (`set` true) or `x is missing`.
     IsSet {

@@ -317,7 +317,8 @@ pub enum ExprKind {
     /// `s has x`, `s lacks x`.
     Has(Box<Expr>, Box<Expr>, bool),
     Contains(Box<Expr>, Box<Expr>),
-    Mentions(Box<Expr>, Box<Expr>),
+    /// `text mentions phrases [not after texts]`.
+    Mentions(Box<Expr>, Box<Expr>, Option<Box<Expr>>),
     IsSet(Box<Expr>, bool),
     InWorkingHours(Box<Expr>, Option<Spanned<String>>),
     InWindow(Box<Expr>, Spanned<String>),

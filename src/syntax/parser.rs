@@ -1040,7 +1040,17 @@ impl Lowerer {
             Rule::has => ExprKind::Has(left, operand()?, false),
             Rule::lacks => ExprKind::Has(left, operand()?, true),
             Rule::contains => ExprKind::Contains(left, operand()?),
-            Rule::mentions => ExprKind::Mentions(left, operand()?),
+            Rule::mentions => {
+                let phrases = operand()?;
+                let not_after = match inner.next() {
+                    Some(clause) => {
+                        let texts = clause.into_inner().find(|p| !is_keyword(p.as_rule())).expect("texts");
+                        Some(Box::new(self.expr(texts)?))
+                    }
+                    None => None,
+                };
+                ExprKind::Mentions(left, phrases, not_after)
+            }
             Rule::compare => {
                 let mut parts = std::iter::from_fn(|| inner.next());
                 let op = parts.next().expect("an operator");
