@@ -480,6 +480,18 @@ fn on_one_thread(
 }
 
 /// Blocks of lines decided on `jobs` threads, written in input order by the calling thread.
+/// Sends `None` when the worker that holds it panics.
+struct Alarm(mpsc::Sender<Option<Done>>);
+
+impl Drop for Alarm {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            // The calling thread may have stopped listening already; then nobody waits.
+            let _ = self.0.send(None);
+        }
+    }
+}
+
 fn on_threads(
     policy: &Policy,
     mut input: impl BufRead,
@@ -494,7 +506,8 @@ fn on_threads(
     let limit = (options.jobs * IN_FLIGHT) as u64;
     let (work, queue) = mpsc::sync_channel::<Chunk>(options.jobs * IN_FLIGHT);
     let queue = Mutex::new(queue);
-    let (finished, results) = mpsc::channel::<Done>();
+    // `None` says a worker panicked: its chunk will never come.
+    let (finished, results) = mpsc::channel::<Option<Done>>();
     // Set when the batch stops early: the chunks still queued are then left undecided.
     let stop = AtomicBool::new(false);
     // Only a panic ends a worker while chunks are in flight, and the scope raises it again.
@@ -503,6 +516,10 @@ fn on_threads(
         for _ in 1..options.jobs {
             let (queue, finished, stop) = (&queue, finished.clone(), &stop);
             scope.spawn(move || {
+                // Without this, the calling thread would wait for the lost chunk forever
+                // while the other workers keep the channel open; told, it stops, and the
+                // scope raises the panic again.
+                let _alarm = Alarm(finished.clone());
                 let mut worker = Worker::new(policy, options);
                 loop {
                     // The lock is held only to take the next chunk.
@@ -511,7 +528,7 @@ fn on_threads(
                         Err(_) => return,
                     };
                     let Ok(chunk) = next else { return };
-                    if stop.load(Ordering::SeqCst) || finished.send(worker.chunk(chunk)).is_err() {
+                    if stop.load(Ordering::SeqCst) || finished.send(Some(worker.chunk(chunk))).is_err() {
                         return;
                     }
                 }
@@ -575,10 +592,13 @@ fn on_threads(
                 };
                 let done = match mine {
                     Some(chunk) => own.chunk(chunk),
-                    None => results.recv().map_err(|_| stopped())?,
+                    None => results.recv().ok().flatten().ok_or_else(stopped)?,
                 };
                 waiting.insert(done.seq, done);
-                waiting.extend(results.try_iter().map(|d| (d.seq, d)));
+                for done in results.try_iter() {
+                    let done = done.ok_or_else(stopped)?;
+                    waiting.insert(done.seq, done);
+                }
                 while let Some(mut done) = waiting.remove(&written) {
                     output.write_all(&done.output).map_err(BatchError::Write)?;
                     done.reports.drain(..).for_each(|r| report(&r));
