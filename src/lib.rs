@@ -44,6 +44,6 @@ pub use eval::error::{Computing, EvaluationError, EvaluationErrorKind};
 pub use eval::trace::TraceLevel;
 pub use explain::explain;
 pub use limits::Limits;
-pub use policy::{check_file, check_file_with, policy_of, EvalError, Policy};
+pub use policy::{check_file, check_file_with, check_source_with, policy_of, EvalError, Policy};
 pub use testing::{Failure, TestOutcome, TestReport};
 pub use ticket::{FieldProblem, FieldProblemKind, NearMiss, PreparedTicket, TicketError};

@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use miette::{GraphicalReportHandler, GraphicalTheme};
 use triage::{
-    check_file_with, decide_lines, policy_of, BatchError, BatchOptions, BatchSummary, Diagnostic, Flush, Limits,
-    Policy, Severity, TraceLevel,
+    check_file_with, check_source_with, decide_lines, policy_of, BatchError, BatchOptions, BatchSummary, Diagnostic,
+    Flush, Limits, Policy, Severity, TraceLevel,
 };
 
 /// The exit codes, as `triage --help` and the README list them.
@@ -90,10 +90,10 @@ enum Command {
     /// Check rule files for mistakes
     ///
     /// Reports every error and warning, located and explained; exits 1 when any file has
-    /// errors (warnings alone do not fail). Rule files are named: `-` is not read as
-    /// standard input here.
+    /// errors (warnings alone do not fail).
     Check {
-        /// Rule files, or folders searched for `.triage` files
+        /// Rule files, or folders searched for `.triage` files; `-` reads one from standard
+        /// input (its imports are then found from the current folder)
         #[arg(required = true)]
         paths: Vec<PathBuf>,
         /// Print diagnostics as JSON lines for tools instead of rendering them
@@ -154,10 +154,11 @@ enum Command {
     ///
     /// Tests sit in a policy file or its companion `X.tests.triage`. Prints each failing
     /// expectation, ends with `N passed, N failed`, and exits 1 on any failure, 3 when a
-    /// policy has errors and cannot be tested. Policy files are named: `-` is not read as
-    /// standard input here.
+    /// policy has errors and cannot be tested.
     Test {
-        /// Policy files, or folders searched for `.triage` files (calendar files are skipped)
+        /// Policy files, or folders searched for `.triage` files (calendar files are skipped);
+        /// `-` reads a policy from standard input (its imports and `given ticket` files are
+        /// then found from the current folder)
         #[arg(required = true)]
         paths: Vec<PathBuf>,
         /// Also list the rules and exemptions that no test made fire
@@ -333,11 +334,22 @@ fn rule_files(paths: &[PathBuf]) -> Vec<PathBuf> {
 }
 
 fn check(ui: &Ui, paths: &[PathBuf], json: bool, today: chrono::NaiveDate) -> Outcome {
-    let files = rule_files(paths);
+    let files = rule_files_or_stdin("check", paths);
     let mut report = Report::new();
     let (mut errors, mut warnings) = (0, 0);
     for file in &files {
-        for d in check_file_with(file, &Limits::default(), Some(today)) {
+        let diagnostics = match file {
+            RuleFile::Path(path) => check_file_with(path, &Limits::default(), Some(today)),
+            RuleFile::Stdin => match read_stdin() {
+                Ok(text) => check_source_with(STDIN_NAME, &text, Path::new("."), &Limits::default(), Some(today)),
+                Err(e) => {
+                    say!("standard input: cannot read the policy: {e}");
+                    errors += 1;
+                    continue;
+                }
+            },
+        };
+        for d in diagnostics {
             match d.severity() {
                 Severity::Error => errors += 1,
                 Severity::Warning => warnings += 1,
@@ -359,6 +371,35 @@ fn check(ui: &Ui, paths: &[PathBuf], json: bool, today: chrono::NaiveDate) -> Ou
     report.finish(if errors > 0 { Outcome::Failed } else { Outcome::Done })
 }
 
+/// A rule file named on the command line.
+enum RuleFile {
+    Path(PathBuf),
+    /// `-`: standard input.
+    Stdin,
+}
+
+/// How a policy read from standard input is named in diagnostics.
+const STDIN_NAME: &str = "<stdin>";
+
+fn read_stdin() -> io::Result<String> {
+    let mut text = String::new();
+    io::stdin().read_to_string(&mut text).map(|_| text)
+}
+
+/// The files `rule_files` finds, and standard input where `-` is named (once at most).
+fn rule_files_or_stdin(command: &str, paths: &[PathBuf]) -> Vec<RuleFile> {
+    let (stdin, named): (Vec<&PathBuf>, Vec<&PathBuf>) = paths.iter().partition(|p| is_stdin(p));
+    if stdin.len() > 1 {
+        usage_error(command, "standard input (`-`) can be named once");
+    }
+    let named: Vec<PathBuf> = named.into_iter().cloned().collect();
+    let mut files: Vec<RuleFile> = rule_files(&named).into_iter().map(RuleFile::Path).collect();
+    if !stdin.is_empty() {
+        files.push(RuleFile::Stdin);
+    }
+    files
+}
+
 fn plural(n: usize) -> &'static str {
     if n == 1 {
         ""
@@ -371,12 +412,14 @@ fn plural(n: usize) -> &'static str {
 /// diagnostics; `None` when it has errors.
 fn load(ui: &Ui, path: &Path) -> Option<Policy> {
     let loaded = if is_stdin(path) {
-        let mut text = String::new();
-        if let Err(e) = io::stdin().read_to_string(&mut text) {
-            say!("standard input: cannot read the policy: {e}");
-            return None;
-        }
-        Policy::from_source("<stdin>", &text, Path::new("."))
+        let text = match read_stdin() {
+            Ok(text) => text,
+            Err(e) => {
+                say!("standard input: cannot read the policy: {e}");
+                return None;
+            }
+        };
+        Policy::from_source(STDIN_NAME, &text, Path::new("."))
     } else {
         Policy::from_file(path)
     };
@@ -602,14 +645,25 @@ fn eval(ui: &Ui, policy: &Path, tickets: &[PathBuf], options: BatchOptions, quie
 fn test(ui: &Ui, paths: &[PathBuf], coverage: bool) -> Outcome {
     let mut out = Report::new();
     let (mut passed, mut failed, mut broken, mut uncovered) = (0, 0, 0, 0);
-    for file in rule_files(paths) {
-        let policy = match Policy::from_file(&file) {
+    for file in rule_files_or_stdin("test", paths) {
+        let (loaded, name) = match &file {
+            RuleFile::Path(path) => (Policy::from_file(path), path.display().to_string()),
+            RuleFile::Stdin => match read_stdin() {
+                Ok(text) => (Policy::from_source(STDIN_NAME, &text, Path::new(".")), "standard input".to_string()),
+                Err(e) => {
+                    say!("standard input: cannot read the policy: {e}");
+                    broken += 1;
+                    continue;
+                }
+            },
+        };
+        let policy = match loaded {
             Ok(policy) => policy,
             // Calendar files hold no policy and no tests.
             Err(d) if d.iter().all(|d| d.code() == "triage::missing_policy") => continue,
             Err(d) => {
                 ui.render_all(&d);
-                say!("{}: not tested: the policy has errors", file.display());
+                say!("{name}: not tested: the policy has errors");
                 broken += 1;
                 continue;
             }
@@ -659,8 +713,7 @@ fn explain(ui: &Ui, policy_path: &Path, ticket_path: &Path) -> Outcome {
         return Outcome::PolicyNotLoaded;
     };
     let (name, text) = if is_stdin(ticket_path) {
-        let mut text = String::new();
-        ("standard input".to_string(), io::stdin().read_to_string(&mut text).map(|_| text))
+        ("standard input".to_string(), read_stdin())
     } else {
         (ticket_path.display().to_string(), std::fs::read_to_string(ticket_path))
     };

@@ -199,6 +199,21 @@ pub fn check_file_with(path: impl AsRef<Path>, limits: &Limits, today: Option<ch
     loader.diagnose().1
 }
 
+/// [`check_file_with`] for a policy given as text (standard input, an editor's buffer):
+/// `name` stands for its file in diagnostics, and its imports are found from `base_dir`.
+pub fn check_source_with(
+    name: &str,
+    text: &str,
+    base_dir: &Path,
+    limits: &Limits,
+    today: Option<chrono::NaiveDate>,
+) -> Vec<Diagnostic> {
+    let mut loader = Loader::new(limits);
+    loader.today = today;
+    loader.load_text(name, text, base_dir);
+    loader.diagnose().1
+}
+
 const COMPANION: &str = ".tests.triage";
 
 /// The policy file a path stands for: itself, or for `X.tests.triage`, `X.triage`.

@@ -153,6 +153,33 @@ fn check_with_an_error_exits_1_and_names_file_and_line() {
 }
 
 #[test]
+fn check_of_standard_input_names_it_in_diagnostics_and_checks_named_files_too() {
+    let broken = std::fs::read_to_string(common::crate_root().join("tests/corpus/check/err/unknown_grade.triage"))
+        .expect("the corpus file reads");
+    let run =
+        triage_with_input(&["check", "--today", "2025-06-01", "-", "tests/corpus/check/ok/minimal.triage"], &broken);
+    run.exits(1);
+    assert!(run.stderr.contains("triage::unknown_grade"), "{}", run.stderr);
+    assert!(run.stderr.contains("<stdin>:13:9"), "{}", run.stderr);
+    assert!(run.stderr.contains("checked 2 files: 1 error, 0 warnings"), "{}", run.stderr);
+
+    let clean = std::fs::read_to_string(common::crate_root().join("tests/corpus/check/ok/minimal.triage"))
+        .expect("the corpus file reads");
+    let run = triage_with_input(&["check", "--today", "2025-06-01", "-"], &clean);
+    run.exits(0);
+    assert!(run.stderr.contains("checked 1 file: 0 errors, 0 warnings"), "{}", run.stderr);
+}
+
+#[test]
+fn standard_input_can_be_named_once() {
+    for command in ["check", "test"] {
+        let run = triage(&[command, "-", "-"]);
+        run.exits(2);
+        assert!(run.stderr.contains("standard input (`-`) can be named once"), "{}", run.stderr);
+    }
+}
+
+#[test]
 fn check_of_five_mistakes_reports_every_line() {
     let run = triage(&["check", "--today", "2025-06-01", "tests/corpus/check/err/five_mistakes.triage"]);
     run.exits(1);
@@ -453,6 +480,18 @@ fn test_reports_counts_and_exits_0_when_all_pass() {
     run.exits(0);
     assert!(run.stdout.contains("1 passed, 0 failed"), "{}", run.stdout);
     assert!(!run.stdout.contains("FAIL"), "{}", run.stdout);
+}
+
+#[test]
+fn test_of_standard_input_runs_its_tests() {
+    let run = triage_with_input(&["test", "-"], &format!("{TESTED_POLICY}{FAILING_TEST}"));
+    run.exits(1);
+    assert!(run.stdout.contains("1 passed, 1 failed"), "{}", run.stdout);
+    assert!(run.stdout.contains("FAIL <stdin>:"), "{}", run.stdout);
+
+    let run = triage_with_input(&["test", "-"], "policy broken\n  zone Nowhere/Bad\n");
+    run.exits(3);
+    assert!(run.stderr.contains("standard input: not tested: the policy has errors"), "{}", run.stderr);
 }
 
 #[test]
