@@ -253,6 +253,18 @@ fn an_import_cycle_terminates_without_bogus_syntax_errors() {
     assert_eq!(decision.deadline("resolve").map(|d| d.to_string()).as_deref(), Some("2024-05-14T18:00:00+08:00"));
 }
 
+// ---------------------------------------------------------------- policy tests
+
+#[test]
+fn no_warn_of_an_unknown_deadline_suggests_the_deadline() {
+    Expected::error("triage::unknown_deadline")
+        .message("unknown deadline `respnd`")
+        .help_contains("did you mean `respond`?")
+        .underlined("respnd")
+        .line(20)
+        .assert(&single_error(&err("unknown_deadline_in_no_warn")));
+}
+
 // ---------------------------------------------------------------- types
 
 #[test]

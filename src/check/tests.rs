@@ -101,7 +101,12 @@ impl Checker {
                 ExpectKind::Deadline(id, at)
             }
             Expectation::Warning(name, at) => {
-                ExpectKind::Warning(self.declared_ref(name, Which::Deadline)?, self.time_literal(&at.node, at.span)?)
+                let id = self.declared_ref(name, Which::Deadline)?;
+                let at = match at {
+                    Some(at) => Some(self.time_literal(&at.node, at.span)?),
+                    None => None,
+                };
+                ExpectKind::Warning(id, at)
             }
             Expectation::Value(name, value) => {
                 let id = self.declared_ref(name, Which::Value)?;

@@ -266,7 +266,8 @@ pub enum Expectation {
     Action(Spanned<String>, bool),
     Exempt(Spanned<String>, bool),
     Deadline(Spanned<String>, Option<Spanned<String>>),
-    Warning(Spanned<String>, Spanned<String>),
+    /// `warn d = t`, or `no warn d` (`None`): no warning for deadline `d` at all.
+    Warning(Spanned<String>, Option<Spanned<String>>),
     Value(Spanned<String>, Option<Expr>),
 }
 
