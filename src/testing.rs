@@ -9,10 +9,10 @@ use crate::compile::Program;
 use crate::decision::{Computed, Decision, Instant};
 use crate::eval::error::Owner;
 use crate::eval::trace::TraceLevel;
-use crate::model::{ExpectKind, Id, Model, TestDef, Type};
+use crate::model::{ExpectDef, ExpectKind, FieldId, Id, Model, TestDef, Type};
 use crate::policy::Policy;
 use crate::source::Span;
-use crate::ticket::PreparedTicket;
+use crate::ticket::{out_of_bounds, FieldProblem, FieldProblemKind, PreparedTicket};
 use crate::value::Value;
 
 /// One expectation that did not hold.
@@ -87,8 +87,14 @@ impl Policy {
                     failures: Vec::new(),
                     error: None,
                 };
-                match self.scenario(test) {
-                    Ok(ticket) => {
+                let refusal = test.expect.iter().find(|e| matches!(e.kind, ExpectKind::Refused(_)));
+                match (self.scenario(test), refusal) {
+                    // A test of refusal: the ticket is not decided, and covers no rule.
+                    (Ok(ticket), Some(at)) => {
+                        let refused = out_of_bounds(&model.fields, &ticket.slots);
+                        outcome.failures = self.refusal(test, at, &refused).into_iter().collect();
+                    }
+                    (Ok(ticket), None) => {
                         let decision = self.decide(&ticket, TraceLevel::Rules);
                         for entry in decision.trace() {
                             match entry.owner() {
@@ -112,7 +118,7 @@ impl Policy {
                             outcome.error = Some(format!("not everything could be decided: {}", problems.join("; ")));
                         }
                     }
-                    Err(e) => outcome.error = Some(e),
+                    (Err(e), _) => outcome.error = Some(e),
                 }
                 outcome
             })
@@ -129,6 +135,36 @@ impl Policy {
             })
             .collect();
         TestReport { outcomes, uncovered }
+    }
+
+    /// `expect refused a, b`: `None` when the reader refuses the ticket for exactly the fields
+    /// the test's `refused` expectations name together (in any order, each however many
+    /// bounds it breaks), else the failure, reported at the first of them (`at`).
+    fn refusal(&self, test: &TestDef, at: &ExpectDef, refused: &[(FieldId, FieldProblemKind)]) -> Option<Failure> {
+        let model = &self.program().model;
+        let mut expected: Vec<FieldId> = Vec::new();
+        for e in &test.expect {
+            let ExpectKind::Refused(fields) = &e.kind else { continue };
+            for f in fields {
+                if !expected.contains(f) {
+                    expected.push(*f);
+                }
+            }
+        }
+        // The reader lists a field's problems together, in schema order.
+        let mut actual: Vec<FieldId> = refused.iter().map(|(f, _)| *f).collect();
+        actual.dedup();
+        let same = expected.len() == actual.len() && expected.iter().all(|f| actual.contains(f));
+        if same {
+            return None;
+        }
+        let names = |fields: &[FieldId]| fields.iter().map(|f| &*model.field(*f).path).collect::<Vec<_>>().join(", ");
+        let actual = if refused.is_empty() {
+            "accepted: no field breaks its bounds".to_string()
+        } else {
+            format!("refused {} ({})", names(&actual), refused_problems(model, refused))
+        };
+        Some(Failure { location: self.location(at.span), expected: format!("refused {}", names(&expected)), actual })
     }
 
     fn location(&self, span: Span) -> String {
@@ -158,6 +194,16 @@ impl Policy {
         }
         Ok(ticket)
     }
+}
+
+/// What the reader says of each field it refuses, in its words (`FieldProblem`'s), e.g.
+/// completed_in_time: is 9, and must be at most `complaints` (3).
+fn refused_problems(model: &Model, refused: &[(FieldId, FieldProblemKind)]) -> String {
+    let problems: Vec<String> = refused
+        .iter()
+        .map(|(f, kind)| FieldProblem { path: model.field(*f).path.to_string(), kind: kind.clone() }.to_string())
+        .collect();
+    problems.join("; ")
 }
 
 /// A ticket with every field at its empty value: false, 0, "", the first enum value, an
@@ -248,6 +294,9 @@ fn check(program: &Program, kind: &ExpectKind, d: &Decision<'_>) -> Option<(Stri
                 None => holds_or(warnings.is_empty(), format!("no warn {name}"), actual),
             }
         }
+        // Judged on the ticket, which is then not decided (`Policy::refusal`): the checker
+        // keeps `refused` out of a test that expects a decision.
+        ExpectKind::Refused(_) => None,
         ExpectKind::Value(id, want) => {
             let name = model.value_name(*id);
             let actual = d.value(name);

@@ -265,6 +265,44 @@ fn no_warn_of_an_unknown_deadline_suggests_the_deadline() {
         .assert(&single_error(&err("unknown_deadline_in_no_warn")));
 }
 
+#[test]
+fn refused_of_an_unknown_field_suggests_the_field() {
+    Expected::error("triage::unknown_field")
+        .message("unknown field `completed_in_tme`")
+        .help_contains("did you mean `completed_in_time`?")
+        .underlined("completed_in_tme")
+        .line(18)
+        .assert(&single_error(&err("unknown_field_in_refused")));
+}
+
+#[test]
+fn refused_of_a_field_without_bounds_lists_the_fields_with_bounds() {
+    Expected::error("triage::never_refused")
+        .message("`group_customers` has no bounds, so it is never refused")
+        .help_contains("`complaints`, `completed_in_time`")
+        .underlined("group_customers")
+        .line(20)
+        .assert(&single_error(&err("refused_field_without_bounds")));
+}
+
+#[test]
+fn a_test_cannot_expect_its_ticket_refused_and_decided() {
+    let file = err("refused_and_decided");
+    let d = single_error(&file);
+    Expected::error("triage::refused_and_decided")
+        .message("a test expects its ticket both refused and decided")
+        .underlined("refused completed_in_time")
+        .line(18)
+        .assert(&d);
+    assert_eq!(label_texts(&d, &file), ["refused completed_in_time", "no action rectify"]);
+}
+
+#[test]
+fn refused_without_a_field_is_a_syntax_error_and_the_next_test_still_parses() {
+    let d = single_error(&err("syntax_refused_without_field"));
+    Expected::error("triage::syntax").message("expected a field name, found `test`").line(20).assert(&d);
+}
+
 // ---------------------------------------------------------------- types
 
 #[test]

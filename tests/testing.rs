@@ -140,3 +140,204 @@ test "general: neither warns"
 "#);
     assert!(outcomes.iter().all(TestOutcome::passed), "{outcomes:?}");
 }
+
+// ---------------------------------------------------------------- expect refused
+
+#[test]
+fn refused_holds_when_the_reader_refuses_the_field_named() {
+    assert_passes(
+        r#"
+test "more completed than complaints is refused"
+  given complaints = 3, completed = 9
+  expect refused completed
+"#,
+    );
+}
+
+#[test]
+fn refused_names_every_field_at_fault_in_any_order_in_one_expectation_or_several() {
+    // complaints = -1 breaks its own bound, and puts `completed` (0) and `repeats` (2) above
+    // their whole: three fields at fault, one of them not given at all.
+    let outcomes = run(r#"
+test "in schema order"
+  given complaints = -1, repeats = 2
+  expect refused complaints, completed, repeats
+
+test "in another order"
+  given complaints = -1, repeats = 2
+  expect refused repeats, complaints, completed
+
+test "one field an expectation"
+  given complaints = -1, repeats = 2
+  expect refused repeats
+  expect refused complaints, refused completed
+
+test "a field named twice is named"
+  given complaints = -1, repeats = 2
+  expect refused repeats, complaints, completed, repeats
+"#);
+    assert_eq!(outcomes.len(), 4);
+    assert!(outcomes.iter().all(TestOutcome::passed), "{outcomes:?}");
+}
+
+#[test]
+fn a_field_that_breaks_two_bounds_is_one_field_at_fault() {
+    // completed = -1 is below 0 and above complaints (-5); repeats (0) is above it too.
+    assert_passes(
+        r#"
+test "two bounds broken by one field"
+  given complaints = -5, completed = -1
+  expect refused complaints, completed, repeats
+"#,
+    );
+}
+
+#[test]
+fn refused_fails_when_the_ticket_is_accepted() {
+    let (expected, actual) = failure(
+        r#"
+test "a part equal to its whole is refused"
+  given complaints = 3, completed = 3
+  expect refused completed
+"#,
+    );
+    assert_eq!(expected, "refused completed");
+    assert_eq!(actual, "accepted: no field breaks its bounds");
+}
+
+#[test]
+fn refused_fails_when_another_field_is_refused_too() {
+    let (expected, actual) = failure(
+        r#"
+test "more completed than complaints"
+  given complaints = 3, completed = 9, repeats = 5
+  expect refused completed
+"#,
+    );
+    assert_eq!(expected, "refused completed");
+    assert_eq!(
+        actual,
+        "refused completed, repeats (completed: is 9, and must be at most `complaints` (3); \
+         repeats: is 5, and must be at most `complaints` (3))"
+    );
+}
+
+#[test]
+fn refused_fails_when_a_field_named_is_not_refused() {
+    let (expected, actual) = failure(
+        r#"
+test "repeats are within their whole"
+  given complaints = 3, completed = 9, repeats = 3
+  expect refused completed, repeats
+"#,
+    );
+    assert_eq!(expected, "refused completed, repeats");
+    assert_eq!(actual, "refused completed (completed: is 9, and must be at most `complaints` (3))");
+}
+
+#[test]
+fn the_failure_of_several_refused_expectations_is_reported_once_at_the_first() {
+    let outcome = outcome(
+        r#"
+test "negative counts"
+  given complaints = 3, completed = -1
+  expect refused complaints
+  expect refused completed
+"#,
+    );
+    assert_eq!(outcome.failures.len(), 1, "{outcome:?}");
+    let failure = &outcome.failures[0];
+    assert!(failure.location.ends_with(":33:10"), "{}", failure.location);
+    assert_eq!(failure.expected, "refused complaints, completed");
+    assert_eq!(failure.actual, "refused completed (completed: is -1, and must be at least 0)");
+}
+
+#[test]
+fn a_test_of_refusal_decides_nothing_so_it_covers_no_rule() {
+    let policy = Policy::from_source(
+        "month.triage",
+        &format!("{POLICY}\ntest \"refused\"\n  given complaints = 1, completed = 2\n  expect refused completed\n"),
+        Path::new("."),
+    )
+    .unwrap();
+    let report = policy.run_tests();
+    assert_eq!((report.passed(), report.failed()), (1, 0), "{:?}", report.outcomes);
+    let uncovered: Vec<&str> = report.uncovered.iter().map(|(name, ..)| name.as_str()).collect();
+    assert_eq!(uncovered, ["urgent_response", "general_response", "repeats_followed_up", "late"]);
+}
+
+/// A folder holding the policy, with `tests`, and a base record `base.json`.
+fn with_base_record(name: &str, tests: &str) -> Policy {
+    let dir = std::env::temp_dir().join(format!("triage-testing-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let base = r#"{"id": "M/2024-05", "received_at": "2024-05-10T10:30:00+08:00", "urgent": false,
+                   "complaints": 10, "completed": 8, "repeats": 1}"#;
+    std::fs::write(dir.join("base.json"), base).unwrap();
+    std::fs::write(dir.join("month.triage"), format!("{POLICY}{tests}")).unwrap();
+    Policy::from_file(dir.join("month.triage")).unwrap_or_else(|d| panic!("the policy loads: {d}"))
+}
+
+#[test]
+fn refused_is_judged_on_a_base_record_with_the_values_given_over_it() {
+    let policy = with_base_record(
+        "refused",
+        r#"
+test "the base record is accepted"
+  given ticket "base.json"
+  expect action rectify
+
+test "more repeats than the base record's complaints"
+  given ticket "base.json", repeats = 11
+  expect refused repeats
+
+test "fewer complaints than the base record's completions and repeats"
+  given ticket "base.json", complaints = 7
+  expect refused completed
+
+test "no complaints: the base record's completions and repeats are refused"
+  given ticket "base.json", complaints = 0
+  expect refused completed
+
+test "a base record given nothing out of bounds is accepted"
+  given ticket "base.json", completed = 10
+  expect refused completed
+"#,
+    );
+    let outcomes = policy.run_tests().outcomes;
+    let passed: Vec<bool> = outcomes.iter().map(TestOutcome::passed).collect();
+    assert_eq!(passed, [true, true, true, false, false], "{outcomes:?}");
+    assert_eq!(
+        outcomes[3].failures[0].actual,
+        "refused completed, repeats (completed: is 8, and must be at most `complaints` (0); \
+         repeats: is 1, and must be at most `complaints` (0))"
+    );
+    assert_eq!(outcomes[4].failures[0].actual, "accepted: no field breaks its bounds");
+}
+
+#[test]
+fn refused_stays_free_for_a_field_name() {
+    // `refused` is recognised by position only: a field may have the name, even the first
+    // field `expect refused` names.
+    let policy = r#"
+policy callbacks
+  zone Asia/Shanghai
+ticket
+  id        text
+  refused   int >= 0
+  attempts  int >= 0, <= refused
+actions stop
+rule enough
+  when refused > 2
+  action stop
+
+test "three refusals stop the calls"
+  given refused = 3
+  expect action stop
+
+test "a negative count is refused"
+  given refused = -1
+  expect refused refused, attempts
+"#;
+    let report = Policy::from_source("callbacks.triage", policy, Path::new(".")).unwrap().run_tests();
+    assert_eq!((report.passed(), report.failed()), (2, 0), "{:?}", report.outcomes);
+}

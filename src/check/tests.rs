@@ -14,13 +14,7 @@ impl Checker {
         let mut given = Vec::new();
         for (path, value) in &test.given {
             let Some(&slot) = self.field_index.get(&path.node) else {
-                let help = did_you_mean(&path.node, self.fields.iter().map(|f| &*f.path))
-                    .unwrap_or_else(|| "a test gives values to fields of the `ticket` block".into());
-                self.diags.push(
-                    Diagnostic::error("unknown_field", format!("unknown field `{}`", path.node))
-                        .label(path.span, "not a field of the ticket")
-                        .help(help),
-                );
+                self.unknown_field(path, "a test gives values to fields of the `ticket` block");
                 ok = false;
                 continue;
             };
@@ -35,6 +29,17 @@ impl Checker {
                 Some(kind) => expect.push(ExpectDef { kind, span: e.span }),
                 None => ok = false,
             }
+        }
+        let refused = test.expect.iter().find(|e| matches!(e.node, Expectation::Refused(_)));
+        let decided = test.expect.iter().find(|e| !matches!(e.node, Expectation::Refused(_)));
+        if let (Some(refused), Some(decided)) = (refused, decided) {
+            self.diags.push(
+                Diagnostic::error("refused_and_decided", "a test expects its ticket both refused and decided")
+                    .label(refused.span, "a refused ticket is not decided")
+                    .label(decided.span, "so this is never reached")
+                    .help("expect the decision in a test whose ticket the reader accepts"),
+            );
+            ok = false;
         }
         ok.then(|| TestDef {
             name: test.name.node.clone(),
@@ -108,6 +113,11 @@ impl Checker {
                 };
                 ExpectKind::Warning(id, at)
             }
+            Expectation::Refused(fields) => {
+                // Every field is looked at, so that each mistake is reported in one run.
+                let ids: Vec<Option<FieldId>> = fields.iter().map(|f| self.refused_field(f)).collect();
+                ExpectKind::Refused(ids.into_iter().collect::<Option<_>>()?)
+            }
             Expectation::Value(name, value) => {
                 let id = self.declared_ref(name, Which::Value)?;
                 let value = match value {
@@ -117,6 +127,41 @@ impl Checker {
                 ExpectKind::Value(id, value)
             }
         })
+    }
+
+    fn unknown_field(&mut self, path: &Spanned<String>, help: &str) {
+        let help = did_you_mean(&path.node, self.fields.iter().map(|f| &*f.path)).unwrap_or_else(|| help.into());
+        self.diags.push(
+            Diagnostic::error("unknown_field", format!("unknown field `{}`", path.node))
+                .label(path.span, "not a field of the ticket")
+                .help(help),
+        );
+    }
+
+    /// A field `expect refused` names. The reader refuses a test's values only for breaking
+    /// a bound: the checker holds them to their field's type, enum values and durations
+    /// already. So a field without bounds is never refused, and naming one is a mistake.
+    fn refused_field(&mut self, path: &Spanned<String>) -> Option<FieldId> {
+        let Some(&id) = self.field_index.get(&path.node) else {
+            self.unknown_field(path, "a test names fields of the `ticket` or `record` block");
+            return None;
+        };
+        if self.fields[id.index()].bounds.is_empty() {
+            let bounded: Vec<String> =
+                self.fields.iter().filter(|f| !f.bounds.is_empty()).map(|f| format!("`{}`", f.path)).collect();
+            let help = if bounded.is_empty() {
+                "no field of this policy has bounds, such as `complaints int >= 0`".to_string()
+            } else {
+                format!("the fields with bounds are {}", bounded.join(", "))
+            };
+            self.diags.push(
+                Diagnostic::error("never_refused", format!("`{}` has no bounds, so it is never refused", path.node))
+                    .label(path.span, "the reader takes any value of its type here")
+                    .help(help),
+            );
+            return None;
+        }
+        Some(id)
     }
 
     /// A name a test expects; using it in a test is not using it in the policy.

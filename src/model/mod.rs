@@ -462,4 +462,7 @@ pub enum ExpectKind {
     /// `warn d = t`: one of `d`'s warnings is at `t`; `no warn d` (`None`): `d` has none.
     Warning(DeadlineId, Option<chrono::DateTime<chrono::Utc>>),
     Value(ValueId, Option<Value>),
+    /// `refused a, b`: the ticket is refused, not decided; the fields at fault are exactly
+    /// those all the test's `refused` expectations name.
+    Refused(Vec<FieldId>),
 }

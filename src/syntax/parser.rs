@@ -853,6 +853,7 @@ impl Lowerer {
             Rule::expect_no_exempt => Expectation::Exempt(next_name(), false),
             Rule::expect_no_deadline => Expectation::Deadline(next_name(), None),
             Rule::expect_no_warning => Expectation::Warning(next_name(), None),
+            Rule::expect_refused => Expectation::Refused(parts.map(|p| self.spanned(&p)).collect()),
             Rule::expect_deadline | Rule::expect_warning => {
                 let name = next_name();
                 let at = next_name();
