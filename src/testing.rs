@@ -9,7 +9,7 @@ use crate::compile::Program;
 use crate::decision::{Computed, Decision, Instant};
 use crate::eval::error::Owner;
 use crate::eval::trace::TraceLevel;
-use crate::model::{ExpectDef, ExpectKind, FieldId, Id, Model, TestDef, Type};
+use crate::model::{ExpectDef, ExpectKind, Field, FieldId, Id, Model, TestDef, Type};
 use crate::policy::Policy;
 use crate::source::Span;
 use crate::ticket::{out_of_bounds, FieldProblem, FieldProblemKind, PreparedTicket};
@@ -87,14 +87,31 @@ impl Policy {
                     failures: Vec::new(),
                     error: None,
                 };
-                let refusal = test.expect.iter().find(|e| matches!(e.kind, ExpectKind::Refused(_)));
-                match (self.scenario(test), refusal) {
-                    // A test of refusal: the ticket is not decided, and covers no rule.
-                    (Ok(ticket), Some(at)) => {
-                        let refused = out_of_bounds(&model.fields, &ticket.slots);
-                        outcome.failures = self.refusal(test, at, &refused).into_iter().collect();
+                let ticket = match self.scenario(test) {
+                    Ok(ticket) => ticket,
+                    Err(e) => {
+                        outcome.error = Some(e);
+                        return outcome;
                     }
-                    (Ok(ticket), None) => {
+                };
+                let refused = out_of_bounds(&model.fields, &ticket.slots);
+                match test.expect.iter().find(|e| matches!(e.kind, ExpectKind::Refused(_))) {
+                    // A test of refusal: the ticket is not decided, and covers no rule.
+                    Some(at) => outcome.failures = self.refusal(test, at, &refused).into_iter().collect(),
+                    // The checker refuses a test's own values out of bounds; a base ticket is
+                    // read only now. Deciding a ticket the reader refuses would test what
+                    // never happens.
+                    None if !refused.is_empty() => {
+                        let mut names: Vec<&str> = refused.iter().map(|(f, _)| &*model.field(*f).path).collect();
+                        names.dedup();
+                        outcome.error = Some(format!(
+                            "the reader refuses this ticket: {}; to test the refusal, write `expect refused {}` and \
+                             expect nothing else",
+                            refused_problems(model, &refused),
+                            names.join(", ")
+                        ));
+                    }
+                    None => {
                         let decision = self.decide(&ticket, TraceLevel::Rules);
                         for entry in decision.trace() {
                             match entry.owner() {
@@ -118,7 +135,6 @@ impl Policy {
                             outcome.error = Some(format!("not everything could be decided: {}", problems.join("; ")));
                         }
                     }
-                    (Err(e), _) => outcome.error = Some(e),
                 }
                 outcome
             })
@@ -185,7 +201,7 @@ impl Policy {
                     std::fs::read_to_string(&file).map_err(|e| format!("cannot read `{}`: {e}", file.display()))?;
                 self.prepare_str(&text).map_err(|e| format!("`{}`: {e}", file.display()))?
             }
-            None => PreparedTicket::from_slots(empty_ticket(model, &test.name)),
+            None => PreparedTicket::from_slots(empty_slots(&model.fields, model.id_field, &test.name)),
         };
         for (field, value) in &test.given {
             if let Some(slot) = ticket.slots.get_mut(field.index()) {
@@ -207,14 +223,14 @@ fn refused_problems(model: &Model, refused: &[(FieldId, FieldProblemKind)]) -> S
 }
 
 /// A ticket with every field at its empty value: false, 0, "", the first enum value, an
-/// empty set, and missing for times and optional fields.
-fn empty_ticket(model: &Model, name: &str) -> Vec<Value> {
-    model
-        .fields
+/// empty set, and missing for times and optional fields; the id names the test. The checker
+/// starts from it too, to find the values a test gives that the reader would refuse.
+pub(crate) fn empty_slots(fields: &[Field], id_field: Option<FieldId>, name: &str) -> Vec<Value> {
+    fields
         .iter()
         .enumerate()
         .map(|(slot, f)| match f.ty {
-            _ if model.id_field.is_some_and(|id| id.index() == slot) => Value::Text(format!("test: {name}").into()),
+            _ if id_field.is_some_and(|id| id.index() == slot) => Value::Text(format!("test: {name}").into()),
             _ if f.optional => Value::Null,
             Type::Bool => Value::Bool(false),
             Type::Int => Value::Int(0),

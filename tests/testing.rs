@@ -266,20 +266,31 @@ fn a_test_of_refusal_decides_nothing_so_it_covers_no_rule() {
     assert_eq!(uncovered, ["urgent_response", "general_response", "repeats_followed_up", "late"]);
 }
 
-/// A folder holding the policy, with `tests`, and a base record `base.json`.
-fn with_base_record(name: &str, tests: &str) -> Policy {
-    let dir = std::env::temp_dir().join(format!("triage-testing-{name}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+/// A folder removed when dropped.
+struct Folder(std::path::PathBuf);
+
+impl Drop for Folder {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The outcomes of `tests`, written after the policy, in a folder beside a base record
+/// `base.json` (10 complaints, 8 completed, 1 repeat), and which rules no test fired.
+fn with_base_record(name: &str, tests: &str) -> triage::TestReport {
+    let dir = Folder(std::env::temp_dir().join(format!("triage-testing-{name}-{}", std::process::id())));
+    std::fs::create_dir_all(&dir.0).unwrap();
     let base = r#"{"id": "M/2024-05", "received_at": "2024-05-10T10:30:00+08:00", "urgent": false,
                    "complaints": 10, "completed": 8, "repeats": 1}"#;
-    std::fs::write(dir.join("base.json"), base).unwrap();
-    std::fs::write(dir.join("month.triage"), format!("{POLICY}{tests}")).unwrap();
-    Policy::from_file(dir.join("month.triage")).unwrap_or_else(|d| panic!("the policy loads: {d}"))
+    std::fs::write(dir.0.join("base.json"), base).unwrap();
+    std::fs::write(dir.0.join("month.triage"), format!("{POLICY}{tests}")).unwrap();
+    let policy = Policy::from_file(dir.0.join("month.triage")).unwrap_or_else(|d| panic!("the policy loads: {d}"));
+    policy.run_tests()
 }
 
 #[test]
 fn refused_is_judged_on_a_base_record_with_the_values_given_over_it() {
-    let policy = with_base_record(
+    let report = with_base_record(
         "refused",
         r#"
 test "the base record is accepted"
@@ -303,7 +314,7 @@ test "a base record given nothing out of bounds is accepted"
   expect refused completed
 "#,
     );
-    let outcomes = policy.run_tests().outcomes;
+    let outcomes = report.outcomes;
     let passed: Vec<bool> = outcomes.iter().map(TestOutcome::passed).collect();
     assert_eq!(passed, [true, true, true, false, false], "{outcomes:?}");
     assert_eq!(
@@ -340,4 +351,38 @@ test "a negative count is refused"
 "#;
     let report = Policy::from_source("callbacks.triage", policy, Path::new(".")).unwrap().run_tests();
     assert_eq!((report.passed(), report.failed()), (2, 0), "{:?}", report.outcomes);
+}
+
+// ---------------------------------------------------------------- a given ticket the reader refuses
+
+#[test]
+fn a_base_record_made_out_of_bounds_is_not_decided_and_the_test_fails_saying_why() {
+    let report = with_base_record(
+        "out-of-bounds",
+        r#"
+test "fewer complaints than the base record's completions"
+  given ticket "base.json", complaints = 7
+  expect action rectify
+"#,
+    );
+    let outcome = &report.outcomes[0];
+    assert!(!outcome.passed());
+    assert!(outcome.failures.is_empty(), "nothing is decided, so nothing is compared: {outcome:?}");
+    assert_eq!(
+        outcome.error.as_deref(),
+        Some(
+            "the reader refuses this ticket: completed: is 8, and must be at most `complaints` (7); \
+             to test the refusal, write `expect refused completed` and expect nothing else"
+        )
+    );
+    // Not decided, so `late` (which a decision would fire) is not covered by it.
+    assert!(report.uncovered.iter().any(|(name, ..)| name == "late"), "{:?}", report.uncovered);
+}
+
+#[test]
+fn a_given_ticket_out_of_bounds_does_not_load() {
+    let text = format!("{POLICY}\ntest \"more completed than complaints\"\n  given complaints = 3, completed = 9\n  expect no action rectify\n");
+    let errors = Policy::from_source("month.triage", &text, Path::new(".")).expect_err("refused at check time");
+    let codes: Vec<String> = errors.errors().map(|d| d.code()).collect();
+    assert_eq!(codes, ["triage::out_of_bounds"]);
 }

@@ -1,17 +1,22 @@
 //! Checking of policy tests: their givens and expectations name real fields, grades,
-//! roles, actions, exemptions, deadlines and values.
+//! roles, actions, exemptions, deadlines and values, and the ticket a test gives is one the
+//! reader accepts unless the test expects it refused.
 
 use super::{resolve, Checker};
 use crate::diagnostic::{did_you_mean, Diagnostic};
 use crate::model::*;
-use crate::source::Spanned;
+use crate::source::{Span, Spanned};
 use crate::syntax::ast::{self, Expectation};
+use crate::testing::empty_slots;
+use crate::ticket::out_of_bounds;
 use crate::value::Value;
 
 impl Checker {
     pub(super) fn test(&mut self, test: &ast::Test) -> Option<TestDef> {
         let mut ok = true;
         let mut given = Vec::new();
+        // Where each field is given, to point at a value the reader would refuse.
+        let mut given_at: Vec<(FieldId, Span)> = Vec::new();
         for (path, value) in &test.given {
             let Some(&slot) = self.field_index.get(&path.node) else {
                 self.unknown_field(path, "a test gives values to fields of the `ticket` block");
@@ -19,10 +24,14 @@ impl Checker {
                 continue;
             };
             match self.constant(value, Some(self.fields[slot.index()].ty)) {
-                Some(v) => given.push((slot, v)),
+                Some(v) => {
+                    given.push((slot, v));
+                    given_at.push((slot, path.span.to(value.span)));
+                }
                 None => ok = false,
             }
         }
+        let givens_ok = ok;
         let mut expect = Vec::new();
         for e in &test.expect {
             match self.expectation(&e.node) {
@@ -40,6 +49,10 @@ impl Checker {
                     .help("expect the decision in a test whose ticket the reader accepts"),
             );
             ok = false;
+        }
+        // A test of refusal gives values the reader refuses on purpose.
+        if givens_ok && refused.is_none() {
+            self.refused_givens(test, &given, &given_at);
         }
         ok.then(|| TestDef {
             name: test.name.node.clone(),
@@ -127,6 +140,41 @@ impl Checker {
                 ExpectKind::Value(id, value)
             }
         })
+    }
+
+    /// A test decides only a ticket the reader accepts: report each value it gives that breaks
+    /// a bound, by the reader's own check. Without a base ticket every value is known: the
+    /// givens and the empty values. With one, the base is read when the test runs (and checked
+    /// then), so here only the bounds between given values are: the rest is left unknown.
+    fn refused_givens(&mut self, test: &ast::Test, given: &[(FieldId, Value)], given_at: &[(FieldId, Span)]) {
+        let mut slots = match test.base {
+            None => empty_slots(&self.fields, self.field_index.get("id").copied(), &test.name.node),
+            Some(_) => vec![Value::Null; self.fields.len()],
+        };
+        for (field, value) in given {
+            if let Some(slot) = slots.get_mut(field.index()) {
+                *slot = value.clone();
+            }
+        }
+        let refused = out_of_bounds(&self.fields, &slots);
+        let mut names: Vec<&str> = refused.iter().map(|(f, _)| &*self.fields[f.index()].path).collect();
+        names.dedup();
+        let help = format!(
+            "give values the reader accepts; or, to test the refusal, write `expect refused {}` \
+             and expect nothing else",
+            names.join(", ")
+        );
+        for (field, kind) in &refused {
+            let path = &self.fields[field.index()].path;
+            let d =
+                Diagnostic::error("out_of_bounds", format!("the reader refuses this test's ticket: `{path}` {kind}"));
+            // The last value given wins, as in the scenario.
+            let d = match given_at.iter().rev().find(|(f, _)| f == field) {
+                Some((_, span)) => d.label(*span, "out of bounds"),
+                None => d.label(test.name.span, format!("this test does not give `{path}`, so it has its empty value")),
+            };
+            self.diags.push(d.help(help.clone()));
+        }
     }
 
     fn unknown_field(&mut self, path: &Spanned<String>, help: &str) {
