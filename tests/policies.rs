@@ -109,7 +109,8 @@ fn refused_for(policy: &Policy, record: &serde_json::Value) -> Option<(Option<St
 }
 
 /// domain.md §3: counts are non-negative, and each part listed is at most its whole; a record
-/// that breaks this is refused with its id and every field at fault, never decided.
+/// that breaks this is refused with its id and every field at fault, never decided. The
+/// policies' own tests say so with `expect refused`; this checks the reader on JSON records.
 #[test]
 fn monthly_records_that_break_the_digest_constraints_are_refused_naming_every_field() {
     let kpi = shipped("hotline-kpi");
