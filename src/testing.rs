@@ -9,10 +9,10 @@ use crate::compile::Program;
 use crate::decision::{Computed, Decision, Instant};
 use crate::eval::error::Owner;
 use crate::eval::trace::TraceLevel;
-use crate::model::{ExpectKind, Id, Model, TestDef, Type};
+use crate::model::{ExpectDef, ExpectKind, Field, FieldId, Id, Model, TestDef, Type};
 use crate::policy::Policy;
 use crate::source::Span;
-use crate::ticket::PreparedTicket;
+use crate::ticket::{out_of_bounds, FieldProblem, FieldProblemKind, PreparedTicket};
 use crate::value::Value;
 
 /// One expectation that did not hold.
@@ -87,8 +87,31 @@ impl Policy {
                     failures: Vec::new(),
                     error: None,
                 };
-                match self.scenario(test) {
-                    Ok(ticket) => {
+                let ticket = match self.scenario(test) {
+                    Ok(ticket) => ticket,
+                    Err(e) => {
+                        outcome.error = Some(e);
+                        return outcome;
+                    }
+                };
+                let refused = out_of_bounds(&model.fields, &ticket.slots);
+                match test.expect.iter().find(|e| matches!(e.kind, ExpectKind::Refused(_))) {
+                    // A test of refusal: the ticket is not decided, and covers no rule.
+                    Some(at) => outcome.failures = self.refusal(test, at, &refused).into_iter().collect(),
+                    // The checker refuses a test's own values out of bounds; a base ticket is
+                    // read only now. Deciding a ticket the reader refuses would test what
+                    // never happens.
+                    None if !refused.is_empty() => {
+                        let mut names: Vec<&str> = refused.iter().map(|(f, _)| &*model.field(*f).path).collect();
+                        names.dedup();
+                        outcome.error = Some(format!(
+                            "the reader refuses this ticket: {}; to test the refusal, write `expect refused {}` and \
+                             expect nothing else",
+                            refused_problems(model, &refused),
+                            names.join(", ")
+                        ));
+                    }
+                    None => {
                         let decision = self.decide(&ticket, TraceLevel::Rules);
                         for entry in decision.trace() {
                             match entry.owner() {
@@ -112,7 +135,6 @@ impl Policy {
                             outcome.error = Some(format!("not everything could be decided: {}", problems.join("; ")));
                         }
                     }
-                    Err(e) => outcome.error = Some(e),
                 }
                 outcome
             })
@@ -129,6 +151,36 @@ impl Policy {
             })
             .collect();
         TestReport { outcomes, uncovered }
+    }
+
+    /// `expect refused a, b`: `None` when the reader refuses the ticket for exactly the fields
+    /// the test's `refused` expectations name together (in any order, each however many
+    /// bounds it breaks), else the failure, reported at the first of them (`at`).
+    fn refusal(&self, test: &TestDef, at: &ExpectDef, refused: &[(FieldId, FieldProblemKind)]) -> Option<Failure> {
+        let model = &self.program().model;
+        let mut expected: Vec<FieldId> = Vec::new();
+        for e in &test.expect {
+            let ExpectKind::Refused(fields) = &e.kind else { continue };
+            for f in fields {
+                if !expected.contains(f) {
+                    expected.push(*f);
+                }
+            }
+        }
+        // The reader lists a field's problems together, in schema order.
+        let mut actual: Vec<FieldId> = refused.iter().map(|(f, _)| *f).collect();
+        actual.dedup();
+        let same = expected.len() == actual.len() && expected.iter().all(|f| actual.contains(f));
+        if same {
+            return None;
+        }
+        let names = |fields: &[FieldId]| fields.iter().map(|f| &*model.field(*f).path).collect::<Vec<_>>().join(", ");
+        let actual = if refused.is_empty() {
+            "accepted: no field breaks its bounds".to_string()
+        } else {
+            format!("refused {} ({})", names(&actual), refused_problems(model, refused))
+        };
+        Some(Failure { location: self.location(at.span), expected: format!("refused {}", names(&expected)), actual })
     }
 
     fn location(&self, span: Span) -> String {
@@ -149,7 +201,7 @@ impl Policy {
                     std::fs::read_to_string(&file).map_err(|e| format!("cannot read `{}`: {e}", file.display()))?;
                 self.prepare_str(&text).map_err(|e| format!("`{}`: {e}", file.display()))?
             }
-            None => PreparedTicket::from_slots(empty_ticket(model, &test.name)),
+            None => PreparedTicket::from_slots(empty_slots(&model.fields, model.id_field, &test.name)),
         };
         for (field, value) in &test.given {
             if let Some(slot) = ticket.slots.get_mut(field.index()) {
@@ -160,15 +212,25 @@ impl Policy {
     }
 }
 
+/// What the reader says of each field it refuses, in its words (`FieldProblem`'s), e.g.
+/// completed_in_time: is 9, and must be at most `complaints` (3).
+fn refused_problems(model: &Model, refused: &[(FieldId, FieldProblemKind)]) -> String {
+    let problems: Vec<String> = refused
+        .iter()
+        .map(|(f, kind)| FieldProblem { path: model.field(*f).path.to_string(), kind: kind.clone() }.to_string())
+        .collect();
+    problems.join("; ")
+}
+
 /// A ticket with every field at its empty value: false, 0, "", the first enum value, an
-/// empty set, and missing for times and optional fields.
-fn empty_ticket(model: &Model, name: &str) -> Vec<Value> {
-    model
-        .fields
+/// empty set, and missing for times and optional fields; the id names the test. The checker
+/// starts from it too, to find the values a test gives that the reader would refuse.
+pub(crate) fn empty_slots(fields: &[Field], id_field: Option<FieldId>, name: &str) -> Vec<Value> {
+    fields
         .iter()
         .enumerate()
         .map(|(slot, f)| match f.ty {
-            _ if model.id_field.is_some_and(|id| id.index() == slot) => Value::Text(format!("test: {name}").into()),
+            _ if id_field.is_some_and(|id| id.index() == slot) => Value::Text(format!("test: {name}").into()),
             _ if f.optional => Value::Null,
             Type::Bool => Value::Bool(false),
             Type::Int => Value::Int(0),
@@ -232,18 +294,25 @@ fn check(program: &Program, kind: &ExpectKind, d: &Decision<'_>) -> Option<(Stri
         ExpectKind::Warning(id, at) => {
             let name = model.deadline_name(*id);
             let warnings: Vec<Instant> = d.warnings.iter().filter(|(x, _)| x == id).map(|(_, i)| *i).collect();
-            let held = warnings.iter().any(|i| i.utc() == *at);
             let actual: Vec<String> = warnings.iter().map(ToString::to_string).collect();
-            holds_or(
-                held,
-                format!("warn {name} = {}", program.instant(*at)),
-                if actual.is_empty() {
-                    format!("no warning for {name}")
-                } else {
-                    format!("warn {name} = {}", actual.join(", "))
-                },
-            )
+            let actual = if actual.is_empty() {
+                format!("no warn {name}")
+            } else {
+                format!("warn {name} = {}", actual.join(", "))
+            };
+            match at {
+                // A deadline may warn more than once: the one written must be among them.
+                Some(at) => holds_or(
+                    warnings.iter().any(|i| i.utc() == *at),
+                    format!("warn {name} = {}", program.instant(*at)),
+                    actual,
+                ),
+                None => holds_or(warnings.is_empty(), format!("no warn {name}"), actual),
+            }
         }
+        // Judged on the ticket, which is then not decided (`Policy::refusal`): the checker
+        // keeps `refused` out of a test that expects a decision.
+        ExpectKind::Refused(_) => None,
         ExpectKind::Value(id, want) => {
             let name = model.value_name(*id);
             let actual = d.value(name);

@@ -538,6 +538,59 @@ fn test_of_the_shipped_after_sales_policy_passes() {
     assert!(run.stdout.trim_end().ends_with(" passed, 0 failed"), "{}", run.stdout);
 }
 
+const MONTHLY_POLICY: &str = r#"policy monthly
+  zone Asia/Shanghai
+
+record
+  id                 text
+  complaints         int >= 0
+  completed_in_time  int >= 0, <= complaints
+
+actions rectify
+
+rule late [SI-13]
+  when completed_in_time < complaints
+  action rectify
+
+test "more completed in time than complaints is refused" [SI-13]
+  given complaints = 3, completed_in_time = 9
+  expect refused completed_in_time
+"#;
+
+#[test]
+fn test_passes_a_refusal_and_fails_a_base_record_given_out_of_bounds() {
+    let dir = TempDir::new("test-refused");
+    dir.write("base.json", r#"{"id": "M/2024-05", "complaints": 10, "completed_in_time": 8}"#);
+    let base_test =
+        "\ntest \"fewer complaints than completions\" [SI-13]\n  given ticket \"base.json\", complaints = 7\n  \
+                     expect action rectify\n";
+    let policy = dir.write("monthly.triage", &format!("{MONTHLY_POLICY}{base_test}"));
+    let run = triage(&["test", &policy]);
+    run.exits(1);
+    assert!(run.stdout.contains("1 passed, 1 failed"), "{}", run.stdout);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    let fail = lines.iter().position(|l| l.starts_with("FAIL")).unwrap_or_else(|| panic!("no FAIL:\n{}", run.stdout));
+    assert!(lines[fail].contains("fewer complaints than completions"), "{}", lines[fail]);
+    assert_eq!(
+        lines[fail + 1],
+        "  cannot decide the scenario: the reader refuses this ticket: completed_in_time: is 8, and must be at most \
+         `complaints` (7); to test the refusal, write `expect refused completed_in_time` and expect nothing else"
+    );
+}
+
+#[test]
+fn check_reports_a_test_that_gives_a_record_out_of_bounds_and_test_does_not_run_it() {
+    let dir = TempDir::new("check-out-of-bounds");
+    let decided = MONTHLY_POLICY.replace("expect refused completed_in_time", "expect no action rectify");
+    let policy = dir.write("monthly.triage", &decided);
+    let run = triage(&["check", &policy]);
+    run.exits(1);
+    assert!(run.stderr.contains("triage::out_of_bounds"), "{}", run.stderr);
+    assert!(run.stderr.contains("`completed_in_time` is 9, and must be at most `complaints` (3)"), "{}", run.stderr);
+    assert!(run.stderr.contains("monthly.triage:16:25"), "located at the value given: {}", run.stderr);
+    triage(&["test", &policy]).exits(3);
+}
+
 // ---------------------------------------------------------------- help
 
 #[test]

@@ -253,6 +253,141 @@ fn an_import_cycle_terminates_without_bogus_syntax_errors() {
     assert_eq!(decision.deadline("resolve").map(|d| d.to_string()).as_deref(), Some("2024-05-14T18:00:00+08:00"));
 }
 
+// ---------------------------------------------------------------- policy tests
+
+#[test]
+fn no_warn_of_an_unknown_deadline_suggests_the_deadline() {
+    Expected::error("triage::unknown_deadline")
+        .message("unknown deadline `respnd`")
+        .help_contains("did you mean `respond`?")
+        .underlined("respnd")
+        .line(20)
+        .assert(&single_error(&err("unknown_deadline_in_no_warn")));
+}
+
+#[test]
+fn refused_of_an_unknown_field_suggests_the_field() {
+    Expected::error("triage::unknown_field")
+        .message("unknown field `completed_in_tme`")
+        .help_contains("did you mean `completed_in_time`?")
+        .underlined("completed_in_tme")
+        .line(18)
+        .assert(&single_error(&err("unknown_field_in_refused")));
+}
+
+#[test]
+fn refused_of_a_field_without_bounds_lists_the_fields_with_bounds() {
+    Expected::error("triage::never_refused")
+        .message("`group_customers` has no bounds, so it is never refused")
+        .help_contains("`complaints`, `completed_in_time`")
+        .underlined("group_customers")
+        .line(20)
+        .assert(&single_error(&err("refused_field_without_bounds")));
+}
+
+#[test]
+fn a_test_cannot_expect_its_ticket_refused_and_decided() {
+    let file = err("refused_and_decided");
+    let d = single_error(&file);
+    Expected::error("triage::refused_and_decided")
+        .message("a test expects its ticket both refused and decided")
+        .underlined("refused completed_in_time")
+        .line(18)
+        .assert(&d);
+    assert_eq!(label_texts(&d, &file), ["refused completed_in_time", "no action rectify"]);
+}
+
+#[test]
+fn refused_without_a_field_is_a_syntax_error_and_the_next_test_still_parses() {
+    let d = single_error(&err("syntax_refused_without_field"));
+    Expected::error("triage::syntax").message("expected a field name, found `test`").line(20).assert(&d);
+}
+
+#[test]
+fn a_given_out_of_bounds_is_located_at_the_value_and_names_field_value_and_bound() {
+    Expected::error("triage::out_of_bounds")
+        .message(
+            "the reader refuses this test's ticket: `completed_in_time` is 9, and must be at most `complaints` (3)",
+        )
+        .help_contains("write `expect refused completed_in_time` and expect nothing else")
+        .underlined("completed_in_time = 9")
+        .line(18)
+        .assert(&single_error(&err("given_out_of_bounds")));
+}
+
+/// A record with bounds, for tests written inline; `months` is at least 1, so a test that
+/// does not give it breaks its bound.
+const BOUNDED: &str = "policy bounded\n  zone Asia/Shanghai\nrecord\n  id text\n  months int >= 1\n\
+                       complaints int >= 0\n  completed_in_time int >= 0, <= complaints\nactions rectify\n\
+                       rule late\n  when completed_in_time < complaints or months > 2\n  action rectify\n";
+
+fn bounded_errors(tests: &str) -> Vec<Diagnostic> {
+    let text = format!("{BOUNDED}{tests}");
+    let diagnostics = Policy::from_source("bounded.triage", &text, std::path::Path::new(".")).expect_err("errors");
+    diagnostics.errors().cloned().collect()
+}
+
+#[test]
+fn every_field_a_given_ticket_breaks_is_reported_and_the_help_names_them_all() {
+    let ds = bounded_errors(
+        "test \"negative\"\n  given months = 1, complaints = -1, completed_in_time = 2\n  expect action rectify\n",
+    );
+    let messages: Vec<&str> = ds.iter().map(Diagnostic::message).collect();
+    assert_eq!(
+        messages,
+        [
+            "the reader refuses this test's ticket: `complaints` is -1, and must be at least 0",
+            "the reader refuses this test's ticket: `completed_in_time` is 2, and must be at most `complaints` (-1)",
+        ]
+    );
+    assert_eq!(
+        ds.iter().map(|d| d.primary_text()).collect::<Vec<_>>(),
+        [Some("complaints = -1"), Some("completed_in_time = 2")]
+    );
+    for d in &ds {
+        assert_eq!(d.code(), "triage::out_of_bounds");
+        assert!(
+            d.help_text().is_some_and(|h| h.contains("`expect refused complaints, completed_in_time`")),
+            "{:?}",
+            d.help_text()
+        );
+    }
+}
+
+#[test]
+fn a_field_a_test_leaves_empty_out_of_bounds_is_reported_at_the_test() {
+    let ds = bounded_errors("test \"no months\"\n  given complaints = 1\n  expect no action rectify\n");
+    let [d] = &ds[..] else { panic!("one error: {}", render_all(&ds)) };
+    Expected::error("triage::out_of_bounds")
+        .message("the reader refuses this test's ticket: `months` is 0, and must be at least 1")
+        .underlined("\"no months\"")
+        .assert(d);
+    assert_eq!(d.labels()[0].text, "this test does not give `months`, so it has its empty value");
+}
+
+#[test]
+fn over_a_base_ticket_only_the_bounds_among_given_values_are_checked_before_the_test_runs() {
+    // The base record is read when the test runs: `completed_in_time = 9` may be within its
+    // complaints, but `complaints = -1` is out of bounds whatever the base.
+    let ds = bounded_errors(
+        "test \"within the base\"\n  given ticket \"base.json\", completed_in_time = 9\n  expect action rectify\n\
+         test \"negative\"\n  given ticket \"base.json\", complaints = -1\n  expect action rectify\n",
+    );
+    let [d] = &ds[..] else { panic!("one error: {}", render_all(&ds)) };
+    Expected::error("triage::out_of_bounds")
+        .message("the reader refuses this test's ticket: `complaints` is -1, and must be at least 0")
+        .underlined("complaints = -1")
+        .assert(d);
+}
+
+#[test]
+fn a_test_of_refusal_may_give_values_out_of_bounds() {
+    let text =
+        format!("{BOUNDED}test \"negative\"\n  given months = 1, complaints = -1\n  expect refused complaints, completed_in_time\n");
+    let policy = Policy::from_source("bounded.triage", &text, std::path::Path::new(".")).expect("no error");
+    assert!(policy.warnings().is_empty(), "{}", render_all(policy.warnings()));
+}
+
 // ---------------------------------------------------------------- types
 
 #[test]

@@ -109,7 +109,8 @@ fn refused_for(policy: &Policy, record: &serde_json::Value) -> Option<(Option<St
 }
 
 /// domain.md §3: counts are non-negative, and each part listed is at most its whole; a record
-/// that breaks this is refused with its id and every field at fault, never decided.
+/// that breaks this is refused with its id and every field at fault, never decided. The
+/// policies' own tests say so with `expect refused`; this checks the reader on JSON records.
 #[test]
 fn monthly_records_that_break_the_digest_constraints_are_refused_naming_every_field() {
     let kpi = shipped("hotline-kpi");
@@ -238,8 +239,9 @@ fn pm6_limits_anchored_on_a_forward_past_the_calendar_are_problems_too() {
     assert_eq!(d.deadline("reply").unwrap().to_string(), "2027-01-01T10:00:00+08:00");
 }
 
-/// AS-12 warns before every deadline of grades I and II, and of no other grade: a policy test
-/// cannot say that a warning is absent, so it is checked here.
+/// AS-12 warns before every deadline of grades I and II, and of no other grade. The policy's
+/// own tests say it of grade III with `expect no warn`; this checks it over the JSON a host
+/// reads, every deadline against the warnings.
 #[test]
 fn as12_general_tickets_carry_no_warnings_and_urgent_ones_warn_on_every_deadline() {
     let policy = shipped("after-sales-quality");

@@ -462,6 +462,10 @@ pub enum ExpectKind {
     Action(ActionId, bool),
     Exempt(ExemptionId, bool),
     Deadline(DeadlineId, Option<chrono::DateTime<chrono::Utc>>),
-    Warning(DeadlineId, chrono::DateTime<chrono::Utc>),
+    /// `warn d = t`: one of `d`'s warnings is at `t`; `no warn d` (`None`): `d` has none.
+    Warning(DeadlineId, Option<chrono::DateTime<chrono::Utc>>),
     Value(ValueId, Option<Value>),
+    /// `refused a, b`: the ticket is refused, not decided; the fields at fault are exactly
+    /// those all the test's `refused` expectations name.
+    Refused(Vec<FieldId>),
 }

@@ -266,8 +266,11 @@ pub enum Expectation {
     Action(Spanned<String>, bool),
     Exempt(Spanned<String>, bool),
     Deadline(Spanned<String>, Option<Spanned<String>>),
-    Warning(Spanned<String>, Spanned<String>),
+    /// `warn d = t`, or `no warn d` (`None`): no warning for deadline `d` at all.
+    Warning(Spanned<String>, Option<Spanned<String>>),
     Value(Spanned<String>, Option<Expr>),
+    /// `refused a, b`: the ticket reader refuses the given ticket for these fields.
+    Refused(Vec<Spanned<String>>),
 }
 
 /// A duration as written: `5 working days`, optionally `of calendar`.

@@ -852,13 +852,15 @@ impl Lowerer {
             Rule::expect_exempt => Expectation::Exempt(next_name(), true),
             Rule::expect_no_exempt => Expectation::Exempt(next_name(), false),
             Rule::expect_no_deadline => Expectation::Deadline(next_name(), None),
+            Rule::expect_no_warning => Expectation::Warning(next_name(), None),
+            Rule::expect_refused => Expectation::Refused(parts.map(|p| self.spanned(&p)).collect()),
             Rule::expect_deadline | Rule::expect_warning => {
                 let name = next_name();
                 let at = next_name();
                 if kind == Rule::expect_deadline {
                     Expectation::Deadline(name, Some(at))
                 } else {
-                    Expectation::Warning(name, at)
+                    Expectation::Warning(name, Some(at))
                 }
             }
             Rule::expect_no_value => Expectation::Value(next_name(), None),

@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde_json::Value as Json;
 
-use crate::model::{BoundTo, DurationSpec, EnumId, FieldId, Id, Model, Type, Unit, MAX_DURATION_SECONDS};
+use crate::model::{BoundTo, DurationSpec, EnumId, Field, FieldId, Id, Model, Type, Unit, MAX_DURATION_SECONDS};
 use crate::value::Value;
 
 /// One thing wrong with one field of a ticket.
@@ -201,16 +201,17 @@ impl fmt::Display for TicketError {
 pub(crate) const WHOLE: &str = "(ticket)";
 
 /// Every whole number past one of its bounds (`>= 0`, `<= complaints`): a record that
-/// breaks them is refused, never decided.
-pub(crate) fn out_of_bounds(model: &Model, slots: &[Value]) -> Vec<(FieldId, FieldProblemKind)> {
+/// breaks them is refused, never decided. Over the schema's `fields` (not a whole model), so
+/// that the checker can apply the same rule to the tickets a policy's tests give.
+pub(crate) fn out_of_bounds(fields: &[Field], slots: &[Value]) -> Vec<(FieldId, FieldProblemKind)> {
     let mut problems = Vec::new();
-    for (i, field) in model.fields.iter().enumerate() {
+    for (i, field) in fields.iter().enumerate() {
         let (Some(id), Some(Value::Int(value))) = (FieldId::new(i), slots.get(i)) else { continue };
         for bound in &field.bounds {
             let (limit, words) = match bound.to {
                 BoundTo::Number(n) => (n, n.to_string()),
-                BoundTo::Field(other) => match slots.get(other.index()) {
-                    Some(Value::Int(n)) => (*n, format!("`{}` ({n})", model.field(other).path)),
+                BoundTo::Field(other) => match (slots.get(other.index()), fields.get(other.index())) {
+                    (Some(Value::Int(n)), Some(other)) => (*n, format!("`{}` ({n})", other.path)),
                     _ => continue,
                 },
             };
@@ -326,7 +327,7 @@ pub(crate) fn from_json(model: &Model, json: &Json, out: &mut PreparedTicket) ->
         }
     }
     problems.extend(
-        out_of_bounds(model, &out.slots)
+        out_of_bounds(&model.fields, &out.slots)
             .into_iter()
             .map(|(f, kind)| FieldProblem { path: model.field(f).path.to_string(), kind }),
     );

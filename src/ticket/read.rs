@@ -320,7 +320,7 @@ pub(crate) fn read(model: &Model, schema: &Schema, json: &str, out: &mut Prepare
         };
         problems.extend(FieldId::new(i).map(|id| (id, problem)));
     }
-    problems.extend(super::out_of_bounds(model, &out.slots));
+    problems.extend(super::out_of_bounds(&model.fields, &out.slots));
     let mut first: Vec<FieldProblem> =
         duplicates.into_iter().map(|path| FieldProblem { path, kind: FieldProblemKind::Duplicate }).collect();
     // A strict reader refuses a near miss rather than read the field as absent.
