@@ -298,9 +298,49 @@ pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     d[a.len()][b.len()]
 }
 
+/// Whether two words are exactly one edit apart (a character added, dropped or changed, or
+/// two neighbours swapped), as [`edit_distance`] would say, but in one pass and without
+/// allocating: a ticket reader asks it of every unknown key.
+pub(crate) fn one_edit_apart(a: &str, b: &str) -> bool {
+    let (mut left, mut right) = (a.chars(), b.chars());
+    loop {
+        match (left.next(), right.next()) {
+            (Some(x), Some(y)) if x == y => {}
+            (None, None) => return false,
+            (Some(_), None) => return left.as_str().is_empty(),
+            (None, Some(_)) => return right.as_str().is_empty(),
+            (Some(x), Some(y)) => {
+                let (rest_a, rest_b) = (left.as_str(), right.as_str());
+                let swapped = rest_a.strip_prefix(y).zip(rest_b.strip_prefix(x)).is_some_and(|(p, q)| p == q);
+                return rest_a == rest_b
+                    || swapped
+                    || rest_a.strip_prefix(y) == Some(rest_b)
+                    || rest_b.strip_prefix(x) == Some(rest_a);
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn one_edit_apart_agrees_with_the_edit_distance(a in "[abc语]{0,6}", b in "[abc语]{0,6}") {
+            proptest::prop_assert_eq!(one_edit_apart(&a, &b), edit_distance(&a, &b) == 1, "{} / {}", a, b);
+        }
+    }
+
+    #[test]
+    fn one_edit_apart_names_each_kind_of_edit() {
+        assert!(one_edit_apart("satisfied", "satisifed"));
+        assert!(one_edit_apart("satisfied", "satisfie"));
+        assert!(one_edit_apart("satisfied", "satisfieds"));
+        assert!(one_edit_apart("satisfied", "satisfaed"));
+        assert!(!one_edit_apart("satisfied", "satisfied"));
+        assert!(!one_edit_apart("satisfied", "sadisfiet"));
+    }
 
     #[test]
     fn near_misses_are_suggested_and_far_ones_are_not() {

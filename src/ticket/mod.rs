@@ -242,7 +242,7 @@ pub struct PreparedTicket {
     found: Vec<read::Found>,
     groups: Vec<bool>,
     /// Keys no field has that might be one misspelt, kept to reuse the buffers.
-    unknown: Vec<(usize, usize, usize)>,
+    unknown: Vec<read::Unknown>,
     unknown_text: String,
     near_misses: Vec<NearMiss>,
     /// Whether a near miss is refused.

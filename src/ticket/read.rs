@@ -21,8 +21,9 @@ use crate::value::Value;
 pub(crate) struct Schema {
     root: Node,
     groups: usize,
-    /// Where each field's last key lives: its group and the key, by [`FieldId`].
-    placed: Vec<(usize, Box<str>)>,
+    /// Where each field's last key lives: its group, the key and its [`letters`], by
+    /// [`FieldId`].
+    placed: Vec<(usize, Box<str>, u64)>,
     /// The values of each enum, indexed by [`EnumId`].
     enums: Vec<Names>,
 }
@@ -128,7 +129,7 @@ impl Schema {
             root.insert(&field.segments, id, &mut groups);
         }
         root.index();
-        let mut placed = vec![(0, Box::from("")); model.fields.len()];
+        let mut placed = vec![(0, Box::from(""), 0); model.fields.len()];
         root.place(&mut placed);
         let enums = model
             .enums
@@ -185,12 +186,12 @@ impl Node {
     }
 
     /// Record where each field's key lives.
-    fn place(&self, placed: &mut [(usize, Box<str>)]) {
+    fn place(&self, placed: &mut [(usize, Box<str>, u64)]) {
         for (name, child) in self.keys.names.iter().zip(&self.children) {
             match child {
                 Child::Field(id) => {
                     if let Some(slot) = placed.get_mut(id.index()) {
-                        *slot = (self.group, name.text.clone());
+                        *slot = (self.group, name.text.clone(), letters(&name.text));
                     }
                 }
                 Child::Object(node) => node.place(placed),
@@ -295,10 +296,12 @@ pub(crate) fn read(model: &Model, schema: &Schema, json: &str, out: &mut Prepare
         // A key one edit away from an absent field's, next to it, is most likely that field
         // misspelt: an optional one would be read as absent, and change the decision.
         let near = || {
-            let (group, key) = schema.placed.get(i)?;
-            out.unknown.iter().filter(|(g, ..)| g == group).find_map(|&(_, start, end)| {
-                let given = &out.unknown_text[start..end];
-                misspelt(given, key).then(|| match field.path.rsplit_once('.') {
+            let (group, key, key_letters) = schema.placed.get(i)?;
+            out.unknown.iter().filter(|u| u.group == *group).find_map(|u| {
+                let given = &out.unknown_text[u.start..u.end];
+                // One edit changes at most two of the letters a key is made of.
+                let near = (u.letters ^ key_letters).count_ones() <= 2 && misspelt(given, key);
+                near.then(|| match field.path.rsplit_once('.') {
                     Some((parent, _)) => format!("{parent}.{given}"),
                     None => given.to_string(),
                 })
@@ -356,9 +359,8 @@ struct Reader<'a> {
     slots: &'a mut Vec<Value>,
     found: &'a mut Vec<Found>,
     groups: &'a mut Vec<bool>,
-    /// Keys no field has that might be one misspelt: their group, and where the key lies
-    /// in `unknown_text`.
-    unknown: &'a mut Vec<(usize, usize, usize)>,
+    /// Keys no field has that might be one misspelt.
+    unknown: &'a mut Vec<Unknown>,
     unknown_text: &'a mut String,
     problems: &'a mut Vec<(FieldId, FieldProblemKind)>,
     /// Paths given more than once: which of two values is meant cannot be known.
@@ -512,7 +514,8 @@ impl<'de, 'r> Visitor<'de> for KeySeed<'r, '_, '_> {
         if child.is_none() && self.node.might_be_misspelt(key) {
             let start = self.reader.unknown_text.len();
             self.reader.unknown_text.push_str(key);
-            self.reader.unknown.push((self.node.group, start, self.reader.unknown_text.len()));
+            let end = self.reader.unknown_text.len();
+            self.reader.unknown.push(Unknown { group: self.node.group, start, end, letters: letters(key) });
         }
         Ok(child)
     }
@@ -728,8 +731,31 @@ impl<'de> Visitor<'de> for Element<'_> {
     }
 }
 
+/// A key no field has, kept in case it is one misspelt.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Unknown {
+    /// The group of keys it was found among.
+    group: usize,
+    /// Where it is in the reader's text of unknown keys.
+    start: usize,
+    end: usize,
+    /// Its [`letters`].
+    letters: u64,
+}
+
+/// Which ASCII characters a key holds, folded into 64 bits: a set, cheap to compare, that
+/// one edit changes in two bits at most (one character gone, another come), so most
+/// unknown keys are told from a field's without comparing them.
+fn letters(key: &str) -> u64 {
+    key.bytes().filter(u8::is_ascii).fold(0, |set, b| set | 1u64 << (b & 63))
+}
+
 /// Whether `given` is one edit (a letter added, dropped, changed, or two swapped) from a
 /// field's key, and long enough for that to mean a misspelling rather than another word.
 fn misspelt(given: &str, key: &str) -> bool {
-    given.chars().count().min(key.chars().count()) >= 4 && crate::diagnostic::edit_distance(given, key) == 1
+    // One edit changes the length by one character, four bytes at most: most keys are
+    // turned away by their lengths alone, before a character is compared.
+    given.len().abs_diff(key.len()) <= 4
+        && given.chars().count().min(key.chars().count()) >= 4
+        && crate::diagnostic::one_edit_apart(given, key)
 }
