@@ -17,6 +17,7 @@
 
 mod batch;
 mod calendar;
+mod calendar_view;
 mod check;
 mod compile;
 mod convert;
@@ -38,6 +39,7 @@ mod zone;
 
 pub use batch::{decide_lines, BatchError, BatchOptions, BatchSummary, Flush, LineReport, ReportKind};
 pub use calendar::{CountedUnit, OutsideCalendar, Shortfall};
+pub use calendar_view::{parse_month, CalendarViewError};
 pub use decision::{Applied, Computed, Decision, Instant, TraceEntry};
 pub use diagnostic::{Diagnostic, DiagnosticReport, Diagnostics, Label, Severity};
 pub use eval::error::{Computing, EvaluationError, EvaluationErrorKind};

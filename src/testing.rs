@@ -183,7 +183,8 @@ impl Policy {
         Some(Failure { location: self.location(at.span), expected: format!("refused {}", names(&expected)), actual })
     }
 
-    fn location(&self, span: Span) -> String {
+    /// `file:line:column` of a span in the policy's sources.
+    pub(crate) fn location(&self, span: Span) -> String {
         match self.sources().get(span.file as usize) {
             Some(source) => source.location(span.start),
             None => String::from("<policy>"),

@@ -40,6 +40,8 @@ pub struct Model {
     pub lets: Vec<LetDef>,
     /// Indexed by [`CalendarId`].
     pub calendars: Vec<CalendarSpec>,
+    /// The calendar of working durations that name none.
+    pub default_calendar: Option<CalendarId>,
     /// Indexed by [`RuleId`], in file order.
     pub rules: Vec<RuleDef>,
     /// Indexed by [`ExemptionId`], in file order.
