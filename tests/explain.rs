@@ -275,11 +275,11 @@ fn why_without_a_trace_gives_the_outcome_only() {
 
 #[test]
 fn unknown_names_are_errors_with_a_suggestion_and_the_declared_names() {
-    insta::assert_snapshot!(unknown(DG, &apology(), "action apolgy_callback"));
-    insta::assert_snapshot!(unknown(DG, &apology(), "deadline clos"));
-    insta::assert_snapshot!(unknown(DG, &apology(), "value nothing_like_it"));
-    insta::assert_snapshot!(unknown(DG, &apology(), "exempt apology_callback"));
-    insta::assert_snapshot!(unknown(AS, &air_conditioner(), "exempt anything"));
+    insta::assert_snapshot!("unknown_action_near_miss", unknown(DG, &apology(), "action apolgy_callback"));
+    insta::assert_snapshot!("unknown_deadline_near_miss", unknown(DG, &apology(), "deadline clos"));
+    insta::assert_snapshot!("unknown_value", unknown(DG, &apology(), "value nothing_like_it"));
+    insta::assert_snapshot!("unknown_exemption_an_action", unknown(DG, &apology(), "exempt apology_callback"));
+    insta::assert_snapshot!("unknown_exemption_none_declared", unknown(AS, &air_conditioner(), "exempt anything"));
 }
 
 #[test]
