@@ -44,7 +44,7 @@ pub use decision::{Applied, Computed, Decision, Instant, TraceEntry};
 pub use diagnostic::{Diagnostic, DiagnosticReport, Diagnostics, Label, Severity};
 pub use eval::error::{Computing, EvaluationError, EvaluationErrorKind};
 pub use eval::trace::TraceLevel;
-pub use explain::explain;
+pub use explain::{explain, why, WhyPart};
 pub use limits::Limits;
 pub use policy::{check_file, check_file_with, check_source_with, policy_of, EvalError, Policy};
 pub use testing::{Failure, TestOutcome, TestReport};

@@ -404,27 +404,43 @@ fn explain_mentions_every_fired_rule_and_its_clause() {
     run.exits(0);
     let trace = decision["trace"].as_array().expect("a trace");
     assert!(!trace.is_empty());
-    for entry in trace {
+    // The words of each rule that fired, `  1. …` up to the next one, in the trace's order.
+    let mut blocks: Vec<String> = Vec::new();
+    for line in run.stdout.lines() {
+        let numbered = line
+            .strip_prefix("  ")
+            .and_then(|l| l.split_once(". "))
+            .is_some_and(|(n, _)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+        match blocks.last_mut() {
+            Some(block) if !numbered => block.push_str(&format!("{line}\n")),
+            _ if numbered => blocks.push(format!("{line}\n")),
+            _ => {}
+        }
+    }
+    assert_eq!(blocks.len(), trace.len(), "one block a rule that fired:\n{}", run.stdout);
+    for (entry, block) in trace.iter().zip(&blocks) {
         let rule = entry["rule"].as_str().unwrap();
         let clauses: Vec<&str> = entry["clauses"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
-        assert!(run.stdout.contains(rule), "`{rule}` missing:\n{}", run.stdout);
+        assert!(block.contains(rule), "`{rule}` missing:\n{block}");
         let cited = format!("[{}]", clauses.join(", "));
-        assert!(run.stdout.contains(&cited), "`{cited}` missing:\n{}", run.stdout);
-        // Every fact the data gives is told in words: `repeat_failure = true`, `grade = II`.
+        assert!(block.contains(&cited), "`{cited}` missing:\n{block}");
+        // Every fact the data gives is told in words, one a line under `because:`:
+        // `repeat_failure = true`, `grade = II`.
         let facts = entry["facts"].as_array().expect("the full trace has facts");
         assert!(!facts.is_empty(), "{entry}");
+        assert!(block.contains("\n     because:\n"), "`because:` missing:\n{block}");
         for fact in facts {
             let (name, value) = match (fact.get("field"), fact.get("grade")) {
                 (Some(field), _) => (field.as_str().unwrap(), fact["value"].to_string()),
                 (None, Some(grade)) => ("grade", grade.as_str().unwrap().to_string()),
                 _ => panic!("an unexpected fact: {fact}"),
             };
-            let words = format!("because {name} = {value}");
-            assert!(run.stdout.contains(&words), "`{words}` missing:\n{}", run.stdout);
+            let words = format!("\n       {name} = {value}\n");
+            assert!(block.contains(&words), "`{words}` missing:\n{block}");
         }
     }
     assert!(run.stdout.contains("II"), "{}", run.stdout);
-    assert!(run.stdout.contains("2024-05-16T18:00:00+08:00"), "{}", run.stdout);
+    assert!(run.stdout.contains("Thu 2024-05-16 18:00 (+08:00), 5 working days"), "{}", run.stdout);
 }
 
 #[test]
@@ -940,7 +956,7 @@ fn a_dash_reads_the_policy_from_standard_input() {
     assert_eq!((&d["policy"], &d["deadlines"]["answer"]), (&json!("agreed"), &json!("2024-05-10T12:30:00+08:00")));
     let explained = triage_with_input(&["explain", "-", &ticket], STDIN_POLICY);
     explained.exits(0);
-    assert!(explained.stdout.contains("2024-05-10T12:30:00+08:00"), "{}", explained.stdout);
+    assert!(explained.stdout.contains("Fri 2024-05-10 12:30 (+08:00), 2 h"), "{}", explained.stdout);
 
     let broken = triage_with_input(&["eval", "-", &ticket], &STDIN_POLICY.replace("received_at + 2 h", "recieved_at"));
     broken.exits(3);
