@@ -30,6 +30,7 @@ mod model;
 mod operator;
 mod phrase;
 mod policy;
+mod scenario;
 mod source;
 mod syntax;
 mod testing;
@@ -41,11 +42,15 @@ pub use batch::{decide_lines, BatchError, BatchOptions, BatchSummary, Flush, Lin
 pub use calendar::{CountedUnit, OutsideCalendar, Shortfall};
 pub use calendar_view::{parse_month, CalendarViewError};
 pub use decision::{Applied, Computed, Decision, Instant, TraceEntry};
-pub use diagnostic::{Diagnostic, DiagnosticReport, Diagnostics, Label, Severity};
+pub use diagnostic::{did_you_mean, Diagnostic, DiagnosticReport, Diagnostics, Label, Severity};
 pub use eval::error::{Computing, EvaluationError, EvaluationErrorKind};
 pub use eval::trace::TraceLevel;
-pub use explain::{explain, why, WhyPart};
+pub use explain::{explain, instant_words, why, WhyPart};
 pub use limits::Limits;
 pub use policy::{check_file, check_file_with, check_source_with, policy_of, EvalError, Policy};
+pub use scenario::{
+    part_words, span_words, standing, Change, Evaluated, Expression, Flip, FlipSearch, Scenario, ScenarioError,
+    Standing,
+};
 pub use testing::{Failure, TestOutcome, TestReport};
 pub use ticket::{FieldProblem, FieldProblemKind, NearMiss, PreparedTicket, TicketError};

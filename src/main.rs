@@ -1,5 +1,7 @@
 //! The `triage` command: a thin client of the library.
 
+mod repl;
+
 use std::ffi::OsStr;
 use std::fmt;
 use std::io::{self, BufRead, IsTerminal, Read, Write};
@@ -165,6 +167,16 @@ enum Command {
         #[arg(long)]
         coverage: bool,
     },
+    /// Try scenarios against a policy: build a ticket, decide it, ask why and why not
+    ///
+    /// On a terminal: completion (Tab), hints, history and multi-line input. From a pipe or a
+    /// file, the same commands are read line by line and each is echoed before its answer,
+    /// so a session can be replayed (`triage repl rules/x.triage < session.txt`); the exit
+    /// code is then 1 if any command failed. `:help` lists the commands.
+    Repl {
+        /// The policy to load first
+        policy: Option<PathBuf>,
+    },
     /// Explain in plain words how a policy decides a ticket
     Explain {
         /// The policy file; `-` reads it from standard input
@@ -176,7 +188,7 @@ enum Command {
 
 /// How a command ended. Usage errors (2) are clap's, which exits by itself.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-enum Outcome {
+pub(crate) enum Outcome {
     /// Everything went well.
     Done = 0,
     /// Some tickets failed or have problems, errors were found, a test failed.
@@ -206,6 +218,11 @@ fn main() -> ExitCode {
         }
         Command::Test { paths, coverage } => test(&ui, &paths, coverage),
         Command::Explain { policy, ticket } => explain(&ui, &policy, &ticket),
+        Command::Repl { policy } => {
+            // The REPL writes its answers, diagnostics included, to standard output.
+            let colour = colour(cli.color, io::stdout().is_terminal(), std::env::var_os("NO_COLOR").as_deref());
+            repl::run(Ui { colour }, policy.as_deref())
+        }
     };
     ExitCode::from(outcome as u8)
 }
@@ -229,12 +246,12 @@ fn colour(choice: Colour, terminal: bool, no_color: Option<&OsStr>) -> bool {
 }
 
 /// How diagnostics are shown on standard error.
-struct Ui {
-    colour: bool,
+pub(crate) struct Ui {
+    pub(crate) colour: bool,
 }
 
 impl Ui {
-    fn render(&self, d: &Diagnostic) -> String {
+    pub(crate) fn render(&self, d: &Diagnostic) -> String {
         let theme = if self.colour { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
         let mut out = String::new();
         match GraphicalReportHandler::new_themed(theme).render_report(&mut out, d) {

@@ -98,6 +98,11 @@ impl Policy {
         self.origin.as_deref()
     }
 
+    /// An instant as this policy's decisions show it: at the offset its zone has then.
+    pub fn instant(&self, t: chrono::DateTime<chrono::Utc>) -> crate::decision::Instant {
+        self.program.instant(t)
+    }
+
     /// Warnings found while checking (errors prevent loading).
     pub fn warnings(&self) -> &[Diagnostic] {
         &self.warnings

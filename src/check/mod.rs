@@ -16,6 +16,7 @@ use crate::limits::Limits;
 use crate::model::*;
 use crate::source::{Span, Spanned};
 use crate::syntax::ast;
+use crate::value::Value;
 
 /// What checking produced: a model when there were no errors, and every diagnostic.
 pub struct Checked {
@@ -161,6 +162,63 @@ impl Checker {
             values: std::mem::take(&mut self.values),
             tests,
         })
+    }
+
+    /// A checker that knows an already checked model's names, for fragments written against
+    /// it: the REPL's `set field = value` and `? expression`.
+    pub(crate) fn for_model(model: &Model, limits: &Limits) -> Checker {
+        fn index<I: Id>(names: impl Iterator<Item = String>) -> HashMap<String, I> {
+            names.enumerate().filter_map(|(i, name)| Some((name, I::new(i)?))).collect()
+        }
+        Checker {
+            zone: Some(model.zone),
+            fields: model.fields.clone(),
+            field_index: index(model.fields.iter().map(|f| f.path.to_string())),
+            field_used: vec![false; model.fields.len()],
+            enums: model.enums.clone(),
+            grades: model.grades.clone(),
+            roles: model.roles.clone(),
+            role_used: vec![false; model.roles.len()],
+            actions: model.actions.clone(),
+            action_used: vec![false; model.actions.len()],
+            lets: model.lets.clone(),
+            let_index: index(model.lets.iter().map(|l| l.name.to_string())),
+            let_used: vec![false; model.lets.len()],
+            let_uses_grade: vec![false; model.lets.len()],
+            let_depth: model.lets.iter().map(|l| l.expr.depth()).collect(),
+            calendars: model.calendars.clone(),
+            calendar_index: index(model.calendars.iter().map(|c| c.name.to_string())),
+            default_calendar: model.default_calendar,
+            deadlines: model.deadlines.clone(),
+            values: model.values.clone(),
+            exemption_names: model.exemptions.iter().map(|e| e.name.clone()).collect(),
+            limits: limits.clone(),
+            ..Checker::default()
+        }
+    }
+
+    /// Check the values of `path = value, …` against the fields' types, as a test's `given`
+    /// is checked: each a value written out, not computed.
+    pub(crate) fn assignments(&mut self, given: &[ast::Assignment]) -> Option<Vec<(FieldId, Value)>> {
+        let mut out = Vec::new();
+        let mut ok = true;
+        for (path, value) in given {
+            let Some(&slot) = self.field_index.get(&path.node) else {
+                self.unknown_field(path, "the fields are those of the policy's `ticket` block");
+                ok = false;
+                continue;
+            };
+            match self.constant(value, Some(self.fields[slot.index()].ty)) {
+                Some(v) => out.push((slot, v)),
+                None => ok = false,
+            }
+        }
+        ok.then_some(out)
+    }
+
+    /// Check an expression written on its own, of any type.
+    pub(crate) fn lone_expr(&mut self, e: &ast::Expr) -> Option<Expr> {
+        self.expr(e, None).map(|(e, _)| e)
     }
 
     fn calendar_only_model(&mut self) -> Model {

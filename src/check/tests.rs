@@ -65,7 +65,7 @@ impl Checker {
     }
 
     /// A value written out in a test; computed expressions are not allowed there.
-    fn constant(&mut self, e: &ast::Expr, ty: Option<Type>) -> Option<Value> {
+    pub(super) fn constant(&mut self, e: &ast::Expr, ty: Option<Type>) -> Option<Value> {
         let (checked, found) = self.expr(e, ty)?;
         if let Some(want) = ty {
             if found != want && !(want == Type::Decimal && found == Type::Int) {
@@ -177,7 +177,7 @@ impl Checker {
         }
     }
 
-    fn unknown_field(&mut self, path: &Spanned<String>, help: &str) {
+    pub(super) fn unknown_field(&mut self, path: &Spanned<String>, help: &str) {
         let help = did_you_mean(&path.node, self.fields.iter().map(|f| &*f.path)).unwrap_or_else(|| help.into());
         self.diags.push(
             Diagnostic::error("unknown_field", format!("unknown field `{}`", path.node))

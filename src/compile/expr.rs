@@ -103,6 +103,9 @@ pub(crate) enum Subject {
 pub(crate) struct Compiler {
     /// The memo slot of each written-out `mentions`, by where it is written.
     mentions: HashMap<Span, usize>,
+    /// The first memo slot this compiler hands out: past a program's own, when compiling
+    /// an expression to run beside it.
+    first_memo: usize,
 }
 
 fn code<T>(f: impl Fn(&mut Ctx<'_>) -> Option<T> + Shareable + 'static) -> Code<T> {
@@ -184,9 +187,15 @@ impl Compiler {
         Compiler::default()
     }
 
-    /// How many `mentions` memo slots the compiled code uses.
+    /// A compiler for expressions evaluated beside a program whose code uses `memos` memo
+    /// slots, so that theirs do not overlap.
+    pub fn continuing(memos: usize) -> Compiler {
+        Compiler { first_memo: memos, ..Compiler::default() }
+    }
+
+    /// How many `mentions` memo slots the compiled code uses (with those it continues).
     pub fn mention_slots(&self) -> usize {
-        self.mentions.len()
+        self.first_memo + self.mentions.len()
     }
 
     /// Compile by the expression's type.
@@ -527,7 +536,7 @@ impl Compiler {
     }
 
     fn memo(&mut self, span: Span) -> usize {
-        let next = self.mentions.len();
+        let next = self.first_memo + self.mentions.len();
         *self.mentions.entry(span).or_insert(next)
     }
 

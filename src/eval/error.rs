@@ -10,7 +10,7 @@ use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 
 use crate::calendar::{CountedUnit, OutsideCalendar};
-use crate::model::{DeadlineId, ExemptionId, LetId, Model, RuleId, ValueId};
+use crate::model::{DeadlineId, ExemptionId, Id, LetId, Model, RuleId, ValueId};
 use crate::operator::ArithOp;
 
 /// Why part of a decision could not be reckoned.
@@ -186,9 +186,13 @@ impl Site {
 
     /// The problem `kind`, arising here.
     pub fn error(self, model: &Model, kind: EvaluationErrorKind) -> EvaluationError {
+        // An expression evaluated on its own (the REPL's `?`) is owned by no rule; a policy
+        // may have none to lend it.
         let (rule, exemption) = match self.owner {
-            Owner::Rule(r) => (model.rule(r).name.clone(), false),
-            Owner::Exemption(e) => (model.exemption(e).name.clone(), true),
+            Owner::Rule(r) => (model.rules.get(r.index()).map_or_else(|| "".into(), |r| r.name.clone()), false),
+            Owner::Exemption(e) => {
+                (model.exemptions.get(e.index()).map_or_else(|| "".into(), |e| e.name.clone()), true)
+            }
         };
         let computing = match self.part {
             Part::Condition => Computing::Condition,

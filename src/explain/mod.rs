@@ -8,7 +8,9 @@ mod words;
 use std::fmt::Write as _;
 
 pub use self::why::{why, WhyPart};
-use self::words::{deadline_length, declared, entry_body, instant_words, labelled, owner_heading};
+pub(crate) use self::words::facts_tree;
+pub use self::words::instant_words;
+use self::words::{deadline_length, declared, entry_body, labelled, owner_heading};
 use crate::decision::{Decision, Instant};
 use crate::eval::error::Owner;
 use crate::eval::trace::TraceLevel;

@@ -17,7 +17,7 @@ use crate::value::Value;
 
 /// A name as people read it: the label the policy gives it with the identifier beside it
 /// (`综援室 (complaint_support)`), or the identifier alone when it has no label.
-pub(super) fn labelled(name: &str, label: Option<&str>) -> String {
+pub(crate) fn labelled(name: &str, label: Option<&str>) -> String {
     match label {
         Some(label) if !label.is_empty() && label != name => format!("{label} ({name})"),
         _ => name.to_string(),
@@ -59,7 +59,7 @@ pub(super) fn owner_heading(model: &Model, owner: Owner) -> String {
 /// An instant as people read a date: weekday, local date and time in the policy's zone,
 /// and the zone's offset then: `Thu 2024-05-16 18:00 (+08:00)`. Seconds only when there are
 /// some.
-pub(super) fn instant_words(at: Instant) -> String {
+pub fn instant_words(at: Instant) -> String {
     let local = at.local();
     let clock = if local.second() == 0 { "%a %Y-%m-%d %H:%M" } else { "%a %Y-%m-%d %H:%M:%S" };
     format!("{} ({})", local.format(clock), local.format("%:z"))
@@ -238,7 +238,7 @@ pub(super) fn effect_words(d: &Decision<'_>, entry: u32, applied: Applied) -> St
 ///   service_quality = true
 ///   soothed = false
 /// ```
-pub(super) fn facts_tree(out: &mut String, d: &Decision<'_>, facts: &[(u32, Fact)], indent: usize) {
+pub(crate) fn facts_tree(out: &mut String, d: &Decision<'_>, facts: &[(u32, Fact)], indent: usize) {
     let mut i = 0;
     for fact in siblings(facts) {
         let nested = facts.get(i + 1..i + 1 + fact.nested as usize).unwrap_or_default();

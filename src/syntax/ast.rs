@@ -245,13 +245,16 @@ pub struct Exemption {
     pub because: String,
 }
 
+/// `field = value`, as a test gives it.
+pub type Assignment = (Spanned<String>, Expr);
+
 /// `test "name" [AS-4] given … expect …`.
 #[derive(Debug, Clone)]
 pub struct Test {
     pub name: Spanned<String>,
     pub clauses: Vec<String>,
     pub base: Option<Spanned<String>>,
-    pub given: Vec<(Spanned<String>, Expr)>,
+    pub given: Vec<Assignment>,
     pub expect: Vec<Spanned<Expectation>>,
 }
 

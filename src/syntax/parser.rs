@@ -82,6 +82,48 @@ pub fn parse(text: &str, file: FileId, max_depth: usize) -> Result<File, Vec<Dia
     }
 }
 
+/// Parse `path = value, …`, as a test's `given` writes it: what a host or the REPL gives a
+/// scenario. Spans point into `text` as file `file`.
+pub fn parse_assignments(text: &str, file: FileId, max_depth: usize) -> Result<Vec<Assignment>, Vec<Diagnostic>> {
+    let root = fragment(Rule::assignments, text, file, max_depth)?;
+    let lowerer = Lowerer { file, offset: 0, max_depth };
+    let mut out = Vec::new();
+    for a in root.into_inner().filter(|p| p.as_rule() == Rule::assignment) {
+        let mut parts = a.into_inner();
+        let path = lowerer.spanned(&parts.next().expect("a field"));
+        out.push((path, lowerer.top_expr(parts.next().expect("a value"))?));
+    }
+    Ok(out)
+}
+
+/// Parse an expression on its own, such as the REPL's `? score >= 3`.
+pub fn parse_expression(text: &str, file: FileId, max_depth: usize) -> Result<Expr, Vec<Diagnostic>> {
+    let root = fragment(Rule::lone_expr, text, file, max_depth)?;
+    let lowerer = Lowerer { file, offset: 0, max_depth };
+    let expr = root.into_inner().find(|p| p.as_rule() == Rule::expr).expect("an expression");
+    lowerer.top_expr(expr)
+}
+
+/// One fragment's parse tree, or its syntax error: the end of a fragment is the end of the
+/// input, not the place for a new item.
+fn fragment(rule: Rule, text: &str, file: FileId, max_depth: usize) -> Result<Pair<'_, Rule>, Vec<Diagnostic>> {
+    match Grammar::parse(rule, text) {
+        Ok(mut pairs) => Ok(pairs.next().expect("a fragment rule always yields a pair")),
+        Err(e) => {
+            let (diagnostic, at) = syntax_error(&e, file, 0, text);
+            let diagnostic = match too_many_parentheses(text, 0, max_depth) {
+                Some(open) if open <= at => {
+                    Diagnostic::error("too_deep", format!("parentheses nest more than {max_depth} levels deep here"))
+                        .label(Span::new(file, open, open + 1), format!("level {} starts here", max_depth + 1))
+                }
+                _ => diagnostic,
+            };
+            let message = diagnostic.to_string().replace("a new item", "the end of the input");
+            Err(vec![diagnostic.with_message(message)])
+        }
+    }
+}
+
 /// Where, after `start`, parentheses (or braces or brackets) first open past `limit`
 /// levels, outside texts and comments.
 fn too_many_parentheses(text: &str, start: usize, limit: usize) -> Option<usize> {
