@@ -17,7 +17,7 @@ use rust_decimal::Decimal;
 use crate::calendar::clock_words;
 use crate::check::Checker;
 use crate::compile::expr::{Compiled, Compiler, FactPlan};
-use crate::decision::Decision;
+use crate::decision::{Computed, Decision};
 use crate::diagnostic::{did_you_mean, Diagnostic, Diagnostics};
 use crate::eval::context::{Ctx, DeadlineState, Scratch};
 use crate::eval::error::{Owner, Site};
@@ -261,8 +261,13 @@ impl Policy {
             _ => vec![condition],
         };
         let mut compiler = Compiler::continuing(self.program().mentions);
+        // A part that fails as a whole: every alternative of an `or` failed, so each is told.
+        let plan = |c: &mut Compiler, p: &Expr| match &p.kind {
+            ExprKind::Or(alternatives) => FactPlan::All(alternatives.iter().map(|a| c.facts(a)).collect()),
+            _ => c.facts(p),
+        };
         let compiled: Vec<(crate::compile::expr::BoolCode, FactPlan)> =
-            parts.iter().map(|p| (compiler.bool(p), compiler.facts(p))).collect();
+            parts.iter().map(|p| (compiler.bool(p), plan(&mut compiler, p))).collect();
         let memos = compiler.mention_slots();
         let mut problems = Vec::new();
         let deadlines = final_deadlines(&decision);
@@ -319,9 +324,10 @@ impl Policy {
         Ok(out)
     }
 
-    /// The text of the policy a span covers.
+    /// The text of the policy a span covers, on one line.
     fn written(&self, span: crate::source::Span) -> String {
-        self.sources().get(usize::from(span.file)).map_or_else(String::new, |s| s.slice(span).to_string())
+        let text = self.sources().get(usize::from(span.file)).map_or("", |s| s.slice(span));
+        text.split_whitespace().collect::<Vec<_>>().join(" ")
     }
 
     /// What differs between two decisions of this policy, part by part: grade, route,
@@ -365,8 +371,8 @@ impl Policy {
         for name in model.values.iter() {
             push(
                 format!("value {name}"),
-                before.value(name).map(|v| v.to_string()),
-                after.value(name).map(|v| v.to_string()),
+                before.value(name).map(computed_words),
+                after.value(name).map(computed_words),
             );
         }
         let problems = |d: &Decision<'_>| {
@@ -612,29 +618,46 @@ impl Policy {
                 problems.join("; ")
             ));
         }
-        let mut expect: Vec<String> = Vec::new();
+        // One line for the outcome, one for actions and exemptions, one per deadline with
+        // its warnings, one for values: a reviewer reads each part where it belongs.
+        let mut lines: Vec<Vec<String>> = Vec::new();
+        let mut outcome = Vec::new();
         if model.grades.is_empty() {
-            expect.push("no grade".into());
+            outcome.push("no grade".to_string());
         } else if let Some(g) = d.grade() {
-            expect.push(format!("grade {g}"));
+            outcome.push(format!("grade {g}"));
         }
         let route: Vec<&str> = d.route().collect();
         if !route.is_empty() {
-            expect.push(format!("route = {}", route.join(", ")));
+            outcome.push(format!("route = {}", route.join(", ")));
         }
-        expect.extend(d.actions().map(|a| format!("action {a}")));
-        expect.extend(d.exempt().map(|e| format!("exempt {e}")));
+        lines.push(outcome);
+        lines.push(
+            d.actions().map(|a| format!("action {a}")).chain(d.exempt().map(|e| format!("exempt {e}"))).collect(),
+        );
         for (name, at) in d.deadlines() {
-            expect.push(format!("deadline {name} = {}", time_literal(at.utc(), model)));
-            expect.extend(d.warnings(name).map(|w| format!("warn {name} = {}", time_literal(w.utc(), model))));
+            let mut line = vec![format!("deadline {name} = {}", time_literal(at.utc(), model))];
+            line.extend(d.warnings(name).map(|w| format!("warn {name} = {}", time_literal(w.utc(), model))));
+            lines.push(line);
         }
-        for (id, v, ty) in &d.values {
-            expect.push(format!("value {} = {}", model.value_name(*id), literal(model, *ty, v)));
-        }
-        for line in expect.chunks(3) {
+        lines.push(
+            d.values
+                .iter()
+                .map(|(id, v, ty)| format!("value {} = {}", model.value_name(*id), literal(model, *ty, v)))
+                .collect(),
+        );
+        for line in lines.iter().filter(|l| !l.is_empty()) {
             let _ = writeln!(out, "  expect {}", line.join(", "));
         }
         Ok(out)
+    }
+}
+
+/// A computed value in words: instants by weekday and local time.
+fn computed_words(v: Computed<'_>) -> String {
+    match v {
+        Computed::Time(t) => instant_words(t),
+        other => other.to_string(),
     }
 }
 
