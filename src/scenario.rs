@@ -387,7 +387,7 @@ impl Policy {
     /// domain (flags, enums, sets of enums, optional fields left out) and whole numbers and
     /// decimals around the constants the policy compares them with, one field changed,
     /// then two, up to `max_changes`. Every change found was decided; at most `budget`
-    /// decisions are tried.
+    /// changes are tried.
     pub fn flip(
         &self,
         ticket: &PreparedTicket,
@@ -425,10 +425,13 @@ impl Policy {
         let mut search =
             FlipSearch { before: before.clone(), found: Vec::new(), tried: 0, exhausted_budget: false, not_searched };
         let mut trial = ticket.clone();
+        let mut visited = 0usize;
         for size in 1..=max_changes.min(candidates.len()) {
             let mut chosen: Vec<usize> = Vec::with_capacity(size);
             self.combinations(&candidates, size, 0, &mut chosen, &mut |picked: &[usize]| {
-                if search.tried >= budget {
+                // Changes the reader would refuse count too: they cost a bounds check each.
+                visited += 1;
+                if visited > budget {
                     search.exhausted_budget = true;
                     return false;
                 }

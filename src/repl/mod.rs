@@ -77,8 +77,18 @@ impl Session {
         self.policy.as_ref()
     }
 
-    /// Run one command; the answer is written to `out`. `Err` when it failed.
+    /// Run one command; the answer is written to `out`. `Err` when it failed. A command
+    /// that panics (a bug: the library promises not to) is reported as failed, and the
+    /// session goes on: nothing but `:quit` and Ctrl-D ends it.
     pub(crate) fn run(&mut self, line: &str, out: &mut String) -> Result<Flow, ()> {
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.command(line, out)));
+        outcome.unwrap_or_else(|_| {
+            out.push_str("internal error: this command failed unexpectedly; please report it with the session\n");
+            Err(())
+        })
+    }
+
+    fn command(&mut self, line: &str, out: &mut String) -> Result<Flow, ()> {
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') {
             return Ok(Flow::Continue);
@@ -175,6 +185,11 @@ impl Session {
         let file = unquote(file);
         if file.is_empty() {
             return Err("`:ticket` needs a JSON file: `:ticket examples/tickets/as-air-conditioner.json`".into());
+        }
+        // A ticket larger than the reader accepts is refused before it is read.
+        let limit = triage::Limits::default().ticket_bytes;
+        if std::fs::metadata(file).is_ok_and(|m| m.len() > limit as u64) {
+            return Err(format!("`{file}` is larger than the {limit} bytes a ticket may have"));
         }
         let text = std::fs::read_to_string(file).map_err(|e| format!("cannot read `{file}`: {e}"))?;
         let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("`{file}` is not JSON: {e}"))?;
