@@ -136,3 +136,67 @@ impl<'a> Expected<'a> {
         }
     }
 }
+
+/// A fresh folder under the system's temporary folder, removed when dropped. Tests that
+/// write files (`:save-test`, an edited policy) work on copies kept here, never on the
+/// crate's own `rules/`.
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    /// An empty folder named after the test; the process id keeps runs apart.
+    pub fn new(name: &str) -> TempDir {
+        let dir = std::env::temp_dir().join(format!("triage-test-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("test setup: a temporary folder");
+        TempDir(dir)
+    }
+
+    /// A folder holding copies of the crate's `rules/` and `examples/`, laid out as in the
+    /// crate, so that policies, their imports and their tests' `given ticket` files resolve.
+    pub fn with_policies(name: &str) -> TempDir {
+        let dir = TempDir::new(name);
+        for folder in ["rules", "examples"] {
+            copy_tree(&crate_root().join(folder), &dir.0.join(folder));
+        }
+        dir
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+
+    /// A path inside the folder.
+    pub fn join(&self, relative: &str) -> PathBuf {
+        self.0.join(relative)
+    }
+
+    /// The text of a file inside the folder.
+    pub fn read(&self, relative: &str) -> String {
+        std::fs::read_to_string(self.0.join(relative)).unwrap_or_else(|e| panic!("reading `{relative}`: {e}"))
+    }
+
+    /// Write a file inside the folder.
+    pub fn write(&self, relative: &str, text: &str) {
+        std::fs::write(self.0.join(relative), text).unwrap_or_else(|e| panic!("writing `{relative}`: {e}"));
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Copy a folder and everything in it.
+pub fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap_or_else(|e| panic!("creating `{}`: {e}", to.display()));
+    for entry in std::fs::read_dir(from).unwrap_or_else(|e| panic!("listing `{}`: {e}", from.display())) {
+        let entry = entry.expect("a folder entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("a file type").is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap_or_else(|e| panic!("copying `{}`: {e}", target.display()));
+        }
+    }
+}
