@@ -31,6 +31,9 @@ use crate::testing::empty_slots;
 use crate::ticket::{out_of_bounds, FieldProblem, PreparedTicket};
 use crate::value::Value;
 
+/// How many changes of the smallest size `flip` keeps.
+const FLIPS_KEPT: usize = 50;
+
 /// The name fragments are shown under in diagnostics.
 const INPUT: &str = "<input>";
 
@@ -81,7 +84,7 @@ pub struct Flip {
 pub struct FlipSearch {
     /// The part of the decision now.
     pub before: String,
-    /// The smallest changes found, all of the same size, first in schema order.
+    /// The smallest changes found, all of the same size, in schema order: up to 50.
     pub found: Vec<Flip>,
     /// How many decisions were tried.
     pub tried: usize,
@@ -190,6 +193,40 @@ impl Policy {
         })
     }
 
+    /// `from` moved on by a duration written in the language (`2 h`, `1 working day`,
+    /// `3 days`), reckoned as a deadline is: working time counts the policy's calendar.
+    pub fn advance(&self, from: DateTime<Utc>, duration: &str) -> Result<DateTime<Utc>, AdvanceError> {
+        let expression = self.expression(duration).map_err(AdvanceError::Diagnostics)?;
+        let Compiled::Duration(code) = &expression.code else {
+            return Err(AdvanceError::Other(format!(
+                "`{duration}` is {}, not a duration: write `2 h`, `1 working day` or `3 days`",
+                expression.type_words
+            )));
+        };
+        let program = self.program();
+        let model = &program.model;
+        let slots = empty_slots(&model.fields, model.id_field, "clock");
+        let mut scratch = Scratch::default();
+        scratch.reset(program);
+        settle(&mut scratch, expression.memos, &[]);
+        let mut problems = Vec::new();
+        let mut ctx = Ctx {
+            program,
+            slots: &slots,
+            scratch: &mut scratch,
+            problems: &mut problems,
+            grade: None,
+            site: Site::condition(probe_owner(model)),
+            replaying: false,
+        };
+        let moved = code(&mut ctx).and_then(|by| ctx.shift(from, &by, false));
+        match (moved, problems.first()) {
+            (Some(t), _) => Ok(t),
+            (None, Some(p)) => Err(AdvanceError::Other(format!("the clock cannot move by `{duration}`: {}", p.kind))),
+            (None, None) => Err(AdvanceError::Other(format!("`{duration}` has no value"))),
+        }
+    }
+
     /// The ticket's field paths, in schema order.
     pub fn field_paths(&self) -> impl Iterator<Item = &str> {
         self.program().model.fields.iter().map(|f| &*f.path)
@@ -251,10 +288,10 @@ impl Policy {
         let mut decision = self.decide(ticket, TraceLevel::Full);
         let what = if rule.is_some() { "rule" } else { "exemption" };
         if decision.trace.fired.contains(&owner) {
-            return Ok(format!("{what} `{name}` fired for this ticket; `:why` shows what it did"));
+            return Ok(format!("{what} `{name}` fired for this ticket; `:why` shows what it did\n"));
         }
         let Some(condition) = condition else {
-            return Ok(format!("{what} `{name}` has no condition, so it always fires"));
+            return Ok(format!("{what} `{name}` has no condition, so it always fires\n"));
         };
         let parts: Vec<&Expr> = match &condition.kind {
             ExprKind::And(parts) => parts.iter().collect(),
@@ -353,9 +390,17 @@ impl Policy {
         };
         members("action", before.actions().collect(), after.actions().collect());
         members("exempt", before.exempt().collect(), after.exempt().collect());
-        let (fired_before, fired_after): (Vec<&str>, Vec<&str>) =
-            (before.trace().map(|e| e.name()).collect(), after.trace().map(|e| e.name()).collect());
-        members("rule", fired_before, fired_after);
+        for exemptions in [false, true] {
+            let fired = |d: &Decision<'_>| -> Vec<String> {
+                d.trace().filter(|e| e.is_exemption() == exemptions).map(|e| e.name().to_string()).collect()
+            };
+            let (b, a) = (fired(before), fired(after));
+            members(
+                if exemptions { "exemption" } else { "rule" },
+                b.iter().map(String::as_str).collect(),
+                a.iter().map(String::as_str).collect(),
+            );
+        }
         let model = &self.program().model;
         for name in model.deadlines.iter() {
             push(
@@ -404,8 +449,12 @@ impl Policy {
             WhyPart::Value(n) => ("value", n.as_str()),
         };
         if !kind.is_empty() && !self.names(kind).contains(&name) {
-            let hint = did_you_mean(name, self.names(kind))
-                .unwrap_or_else(|| format!("the {kind}s are {}", self.names(kind).join(", ")));
+            let names = self.names(kind);
+            if names.is_empty() {
+                return Err(format!("no {kind} is named `{name}`: this policy has no {kind}s"));
+            }
+            let hint = did_you_mean(name, names.iter().copied())
+                .unwrap_or_else(|| format!("the {kind}s are {}", names.join(", ")));
             return Err(format!("no {kind} is named `{name}`; {hint}"));
         }
         let part = |d: &Decision<'_>| part_words(d, part);
@@ -413,12 +462,16 @@ impl Policy {
         self.decide_into(ticket, &mut decision);
         let before = part(&decision);
         let candidates = self.candidates(ticket);
+        // What the search never gives a value: text, times, durations and numbers the policy
+        // compares with no constant (an optional one is still tried left out).
         let not_searched = model
             .fields
             .iter()
             .enumerate()
             .filter(|(i, f)| {
-                FieldId::new(*i) != model.id_field && candidates.iter().all(|(c, _)| c.index() != *i) && !f.optional
+                let id = FieldId::new(*i);
+                let valued = candidates.iter().any(|(c, v)| Some(*c) == id && v.is_known());
+                id != model.id_field && !valued && !matches!(f.ty, Type::Bool | Type::Enum(_) | Type::EnumSet(_))
             })
             .map(|(_, f)| f.path.to_string())
             .collect();
@@ -456,7 +509,7 @@ impl Policy {
                         .collect();
                     search.found.push(Flip { changes, after });
                 }
-                search.found.len() < 5
+                search.found.len() < FLIPS_KEPT
             });
             if !search.found.is_empty() || search.exhausted_budget {
                 break;
@@ -686,6 +739,15 @@ pub fn part_words(d: &Decision<'_>, part: &WhyPart) -> String {
     }
 }
 
+/// Whom a problem met evaluating an expression of the user's is put down to: no rule owns
+/// it, and a policy may have no rule to lend.
+fn probe_owner(model: &Model) -> Owner {
+    match (model.rules.is_empty(), model.exemptions.is_empty()) {
+        (true, false) => Owner::Exemption(ExemptionId::default()),
+        _ => Owner::Rule(RuleId::default()),
+    }
+}
+
 /// The deadlines a decision ends with.
 fn final_deadlines(decision: &Decision<'_>) -> Vec<(DeadlineId, DateTime<Utc>)> {
     decision.deadlines.iter().map(|(d, at)| (*d, at.utc())).collect()
@@ -723,10 +785,7 @@ impl Expression {
         let mut problems = Vec::new();
         let Decision { scratch, .. } = &mut decision;
         settle(scratch, self.memos, &deadlines);
-        let owner = match (program.model.rules.is_empty(), program.model.exemptions.is_empty()) {
-            (true, false) => Owner::Exemption(ExemptionId::default()),
-            _ => Owner::Rule(RuleId::default()),
-        };
+        let owner = probe_owner(&program.model);
         let mut ctx = Ctx {
             program,
             slots: &ticket.slots,
@@ -759,6 +818,15 @@ impl Expression {
             instant,
         }
     }
+}
+
+/// Why the clock could not be moved.
+#[derive(Debug, Clone)]
+pub enum AdvanceError {
+    /// The duration does not check: located diagnostics.
+    Diagnostics(Diagnostics),
+    /// It is not a duration, or moving by it cannot be reckoned (past a calendar's years).
+    Other(String),
 }
 
 /// Why a scenario has no ticket to decide.

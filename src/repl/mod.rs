@@ -153,7 +153,16 @@ impl Session {
             return Err("`:load` needs a policy file: `:load rules/after-sales-quality.triage`".into());
         }
         let path = policy_of(Path::new(file));
-        let policy = Policy::from_file(&path).map_err(|d| self.diagnostics(&d))?;
+        let policy = match Policy::from_file(&path) {
+            Ok(policy) => policy,
+            Err(d) => {
+                // With nothing loaded yet, `:reload` tries this file again once it is fixed.
+                if self.policy.is_none() {
+                    self.path = Some(path);
+                }
+                return Err(self.diagnostics(&d));
+            }
+        };
         let mut out = String::new();
         let label = policy.label().map(|l| format!(" \"{l}\"")).unwrap_or_default();
         let _ = writeln!(out, "loaded policy {}{label} from {}", policy.name(), path.display());
@@ -176,7 +185,10 @@ impl Session {
         };
         match self.load(&path.to_string_lossy()) {
             Ok(text) => Ok(text.replacen("loaded", "reloaded", 1)),
-            Err(text) => Err(format!("{text}the policy was not reloaded: the last good one stays loaded\n")),
+            Err(text) if self.policy.is_some() => {
+                Err(format!("{text}the policy was not reloaded: the last good one stays loaded\n"))
+            }
+            Err(text) => Err(format!("{text}the policy still does not load\n")),
         }
     }
 
@@ -343,11 +355,11 @@ impl Session {
         let mut out = format!("with {text}:\n");
         let width = changes.iter().map(|c| c.what.chars().count()).max().unwrap_or(0);
         for c in changes {
-            let rule = c.what.starts_with("rule ");
+            let rule = c.what.starts_with("rule ") || c.what.starts_with("exemption ");
             let words = match (c.before, c.after) {
                 (Some(b), Some(a)) if b == "yes" && a == "yes" => continue,
                 (Some(b), None) if b == "yes" && rule => "no longer fires".to_string(),
-                (None, Some(a)) if a == "yes" && rule => "fires".to_string(),
+                (None, Some(a)) if a == "yes" && rule => "fires now".to_string(),
                 (Some(b), None) if b == "yes" => "removed".to_string(),
                 (None, Some(a)) if a == "yes" => "added".to_string(),
                 (Some(b), Some(a)) => format!("{b} → {a}"),
@@ -382,15 +394,26 @@ impl Session {
             Some(first) => {
                 let n = first.changes.len();
                 let _ = writeln!(out, "smallest change: {n} field{}", if n == 1 { "" } else { "s" });
-                for flip in &search.found {
+                const SHOWN: usize = 5;
+                for flip in search.found.iter().take(SHOWN) {
                     let changes: Vec<String> = flip.changes.iter().map(|(f, v)| format!("{f} = {v}")).collect();
                     let _ = writeln!(out, "  set {}  →  {}", changes.join(", "), flip.after);
+                }
+                if search.found.len() > SHOWN {
+                    let more = search.found.len() - SHOWN;
+                    let plus = if search.found.len() == 50 { " or more" } else { "" };
+                    let changes = if more == 1 && plus.is_empty() { "change" } else { "changes" };
+                    let _ = writeln!(out, "  … and {more}{plus} other {changes} of this size");
                 }
                 let _ = writeln!(out, "(each decided to check it; {} tickets tried)", search.tried);
             }
         }
         if !search.not_searched.is_empty() {
-            let _ = writeln!(out, "not varied (text and times): {}", search.not_searched.join(", "));
+            let _ = writeln!(
+                out,
+                "not varied: {} (text, times, and numbers compared with no constant; optional ones are tried left out)",
+                search.not_searched.join(", ")
+            );
         }
         Ok(out)
     }
@@ -448,9 +471,11 @@ impl Session {
         if text.is_empty() {
             return Err("`:advance` needs a duration: `:advance 2 h`, `:advance 1 working day`".into());
         }
-        // The language's own arithmetic: working time counts the policy's calendar.
-        let stamp = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-        self.now = Some(self.instant(&format!("{stamp} + {text}"))?);
+        let policy = self.loaded()?;
+        self.now = Some(policy.advance(now, text).map_err(|e| match e {
+            triage::AdvanceError::Diagnostics(d) => self.diagnostics(&d),
+            triage::AdvanceError::Other(words) => words,
+        })?);
         self.clock()
     }
 
@@ -599,8 +624,16 @@ fn shorten(text: &str, n: usize) -> String {
 }
 
 /// Whether `input` needs another line: it ends with `,`, or leaves a brace, parenthesis or
-/// quote open.
+/// quote open. A comment line (`# …`) is whole on its own.
 pub(crate) fn incomplete(input: &str) -> bool {
+    unfinished(input).is_some()
+}
+
+/// What leaves `input` unfinished, in words, if anything does.
+fn unfinished(input: &str) -> Option<&'static str> {
+    if input.trim_start().starts_with('#') {
+        return None;
+    }
     let (mut depth, mut quoted, mut escaped) = (0i32, false, false);
     for c in input.chars() {
         match c {
@@ -612,7 +645,15 @@ pub(crate) fn incomplete(input: &str) -> bool {
             _ => {}
         }
     }
-    quoted || depth > 0 || input.trim_end().ends_with(',')
+    if quoted {
+        Some("a `\"` is not closed")
+    } else if depth > 0 {
+        Some("a `{` or `(` is not closed")
+    } else if input.trim_end().ends_with(',') {
+        Some("it ends with `,`, which continues it on the next line")
+    } else {
+        None
+    }
 }
 
 /// Run the REPL: interactive on a terminal, else commands read line by line with each
@@ -665,7 +706,8 @@ pub(crate) fn run(ui: Ui, policy: Option<&Path>) -> crate::Outcome {
         }
     }
     if !pending.trim().is_empty() {
-        let _ = writeln!(stdout, "> {pending}\nthe input ended inside this command: a `{{`, `(` or `\"` is not closed");
+        let why = unfinished(&pending).unwrap_or("it is not finished");
+        let _ = writeln!(stdout, "> {pending}\nthe input ended inside this command: {why}");
         failed = true;
     }
     if failed {

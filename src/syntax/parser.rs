@@ -85,7 +85,8 @@ pub fn parse(text: &str, file: FileId, max_depth: usize) -> Result<File, Vec<Dia
 /// Parse `path = value, …`, as a test's `given` writes it: what a host or the REPL gives a
 /// scenario. Spans point into `text` as file `file`.
 pub fn parse_assignments(text: &str, file: FileId, max_depth: usize) -> Result<Vec<Assignment>, Vec<Diagnostic>> {
-    let root = fragment(Rule::assignments, text, file, max_depth)?;
+    let help = "write `field = value`, several separated by commas: `impact.safety = true, complex = false`";
+    let root = fragment(Rule::assignments, text, file, max_depth, help)?;
     let lowerer = Lowerer { file, offset: 0, max_depth };
     let mut out = Vec::new();
     for a in root.into_inner().filter(|p| p.as_rule() == Rule::assignment) {
@@ -98,15 +99,22 @@ pub fn parse_assignments(text: &str, file: FileId, max_depth: usize) -> Result<V
 
 /// Parse an expression on its own, such as the REPL's `? score >= 3`.
 pub fn parse_expression(text: &str, file: FileId, max_depth: usize) -> Result<Expr, Vec<Diagnostic>> {
-    let root = fragment(Rule::lone_expr, text, file, max_depth)?;
+    let help = "write one expression, such as `impact.safety or repeat_failure`, or `received_at + 2 h`";
+    let root = fragment(Rule::lone_expr, text, file, max_depth, help)?;
     let lowerer = Lowerer { file, offset: 0, max_depth };
     let expr = root.into_inner().find(|p| p.as_rule() == Rule::expr).expect("an expression");
     lowerer.top_expr(expr)
 }
 
 /// One fragment's parse tree, or its syntax error: the end of a fragment is the end of the
-/// input, not the place for a new item.
-fn fragment(rule: Rule, text: &str, file: FileId, max_depth: usize) -> Result<Pair<'_, Rule>, Vec<Diagnostic>> {
+/// input, not the place for a new item, and the help is about the fragment, not a file.
+fn fragment<'i>(
+    rule: Rule,
+    text: &'i str,
+    file: FileId,
+    max_depth: usize,
+    help: &str,
+) -> Result<Pair<'i, Rule>, Vec<Diagnostic>> {
     match Grammar::parse(rule, text) {
         Ok(mut pairs) => Ok(pairs.next().expect("a fragment rule always yields a pair")),
         Err(e) => {
@@ -119,7 +127,11 @@ fn fragment(rule: Rule, text: &str, file: FileId, max_depth: usize) -> Result<Pa
                 _ => diagnostic,
             };
             let message = diagnostic.to_string().replace("a new item", "the end of the input");
-            Err(vec![diagnostic.with_message(message)])
+            // Help about a file's items or keywords (`did you mean `import`?`) does not fit a
+            // fragment; help about the expression itself does.
+            let for_files = diagnostic.help_text().is_some_and(|h| h.contains("item") || h.contains("did you mean"));
+            let diagnostic = diagnostic.with_message(message);
+            Err(vec![if for_files { diagnostic.help(help) } else { diagnostic }])
         }
     }
 }
