@@ -132,6 +132,9 @@ fn read_into(text: &str, out: &mut String, mut clause: impl FnMut(usize)) {
 /// ticket to ticket.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Normalized {
+    /// The text last read, as given: a condition that searches one transcript for several
+    /// lists of phrases reads it once.
+    source: Option<String>,
     /// The characters that count, width-folded.
     text: String,
     /// The byte offsets in `text` of the characters that follow punctuation, ascending.
@@ -154,6 +157,12 @@ pub(crate) struct Normalized {
 impl Normalized {
     /// Read `text`, replacing what was read before.
     fn read(&mut self, text: &str) {
+        if self.source.as_deref() == Some(text) {
+            return;
+        }
+        let source = self.source.get_or_insert_with(String::new);
+        source.clear();
+        source.push_str(text);
         let clauses = &mut self.clauses;
         clauses.clear();
         read_into(text, &mut self.text, |at| clauses.push(at));
