@@ -25,6 +25,7 @@ mod decision;
 mod diagnostic;
 mod eval;
 mod explain;
+mod fmt;
 mod limits;
 mod model;
 mod operator;
@@ -46,6 +47,7 @@ pub use diagnostic::{did_you_mean, Diagnostic, DiagnosticReport, Diagnostics, La
 pub use eval::error::{Computing, EvaluationError, EvaluationErrorKind};
 pub use eval::trace::TraceLevel;
 pub use explain::{explain, instant_words, why, WhyPart};
+pub use fmt::{format_named, format_source};
 pub use limits::Limits;
 pub use policy::{check_file, check_file_with, check_source_with, policy_of, EvalError, Policy};
 pub use scenario::{

@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use miette::{GraphicalReportHandler, GraphicalTheme};
 use triage::{
-    check_file_with, check_source_with, decide_lines, policy_of, BatchError, BatchOptions, BatchSummary, Diagnostic,
-    Flush, Limits, Policy, Severity, TraceLevel,
+    check_file_with, check_source_with, decide_lines, format_named, policy_of, BatchError, BatchOptions, BatchSummary,
+    Diagnostic, Flush, Limits, Policy, Severity, TraceLevel,
 };
 
 /// The exit codes, as `triage --help` and the README list them.
@@ -184,6 +184,22 @@ enum Command {
         /// The ticket file (JSON); `-` reads it from standard input
         ticket: PathBuf,
     },
+    /// Rewrite rule files in the one canonical layout, comments kept
+    ///
+    /// Rewrites each file that is not laid out canonically, in place, and lists it; with
+    /// `--check`, changes nothing and shows what would change as a diff. A file that does
+    /// not parse is reported as `check` reports it and left alone. Exits 1 when `--check`
+    /// finds a file to change, or a file does not parse or cannot be read or written.
+    Fmt {
+        /// Rule files, or folders searched for `.triage` files (calendars and companion test
+        /// files included); `-` reads one from standard input and writes it formatted to
+        /// standard output
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Change nothing: print a diff of each file that is not formatted and exit 1 if any
+        #[arg(long)]
+        check: bool,
+    },
 }
 
 /// How a command ended. Usage errors (2) are clap's, which exits by itself.
@@ -218,6 +234,7 @@ fn main() -> ExitCode {
         }
         Command::Test { paths, coverage } => test(&ui, &paths, coverage),
         Command::Explain { policy, ticket } => explain(&ui, &policy, &ticket),
+        Command::Fmt { paths, check } => format_files(&ui, &paths, check),
         Command::Repl { policy } => {
             // The REPL writes its answers, diagnostics included, to standard output.
             let colour = colour(cli.color, io::stdout().is_terminal(), std::env::var_os("NO_COLOR").as_deref());
@@ -386,6 +403,105 @@ fn check(ui: &Ui, paths: &[PathBuf], json: bool, today: chrono::NaiveDate) -> Ou
         plural(warnings)
     );
     report.finish(if errors > 0 { Outcome::Failed } else { Outcome::Done })
+}
+
+/// Every `.triage` file under the given paths, in a stable order: unlike `rule_files`, a
+/// companion test file and a calendar are files of their own, as each is formatted alone.
+fn triage_files(paths: &[PathBuf]) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut todo: Vec<PathBuf> = paths.iter().rev().cloned().collect();
+    while let Some(path) = todo.pop() {
+        if path.is_dir() {
+            let mut entries: Vec<PathBuf> = std::fs::read_dir(&path)
+                .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
+                .unwrap_or_default();
+            entries.sort();
+            todo.extend(
+                entries.into_iter().rev().filter(|e| e.is_dir() || e.extension().is_some_and(|x| x == "triage")),
+            );
+        } else if !out.contains(&path) {
+            out.push(path);
+        }
+    }
+    out
+}
+
+/// `triage fmt`: rewrite (or, with `check`, diff) each file; standard input is written
+/// formatted to standard output.
+fn format_files(ui: &Ui, paths: &[PathBuf], check: bool) -> Outcome {
+    let (stdin, named): (Vec<&PathBuf>, Vec<&PathBuf>) = paths.iter().partition(|p| is_stdin(p));
+    if stdin.len() > 1 {
+        usage_error("fmt", "standard input (`-`) can be named once");
+    }
+    let named: Vec<PathBuf> = named.into_iter().cloned().collect();
+    let mut files: Vec<RuleFile> = triage_files(&named).into_iter().map(RuleFile::Path).collect();
+    if !stdin.is_empty() {
+        files.push(RuleFile::Stdin);
+    }
+    let mut report = Report::new();
+    let mut outcome = Outcome::Done;
+    let (mut changed, mut failed) = (0, 0);
+    for file in &files {
+        let (name, text) = match file {
+            RuleFile::Path(path) => match std::fs::read_to_string(path) {
+                Ok(text) => (path.display().to_string(), text),
+                Err(e) => {
+                    say!("{}: cannot read: {e}", path.display());
+                    failed += 1;
+                    continue;
+                }
+            },
+            RuleFile::Stdin => match read_stdin() {
+                Ok(text) => (STDIN_NAME.to_string(), text),
+                Err(e) => {
+                    say!("standard input: cannot read the policy: {e}");
+                    failed += 1;
+                    continue;
+                }
+            },
+        };
+        let formatted = match format_named(&name, &text) {
+            Ok(formatted) => formatted,
+            Err(diagnostics) => {
+                ui.render_all(&diagnostics);
+                failed += 1;
+                continue;
+            }
+        };
+        if formatted == text {
+            if matches!(file, RuleFile::Stdin) && !check {
+                report.text(&formatted);
+            }
+            continue;
+        }
+        changed += 1;
+        if check {
+            let diff = similar::TextDiff::from_lines(&text, &formatted);
+            let unified =
+                diff.unified_diff().context_radius(3).header(&name, &format!("{name} (formatted)")).to_string();
+            report.text(&unified);
+            continue;
+        }
+        match file {
+            RuleFile::Stdin => report.text(&formatted),
+            RuleFile::Path(path) => match std::fs::write(path, &formatted) {
+                Ok(()) => report.line(format_args!("{name}")),
+                Err(e) => {
+                    say!("{name}: cannot write: {e}");
+                    failed += 1;
+                }
+            },
+        }
+    }
+    if check && changed > 0 {
+        say!("{changed} of {} file{} not formatted", files.len(), plural(files.len()));
+        outcome = Outcome::Failed;
+    }
+    if failed > 0 {
+        say!("{failed} file{} could not be formatted", plural(failed));
+        outcome = Outcome::Failed;
+    }
+    report.finish(outcome)
 }
 
 /// A rule file named on the command line.

@@ -3,4 +3,5 @@
 pub mod ast;
 mod parser;
 
+pub(crate) use parser::{layout_tokens, ItemKind, LayoutToken, LineStart, StatementKind, TokenKind};
 pub use parser::{parse, parse_assignments, parse_expression};

@@ -1221,3 +1221,191 @@ fn expression_depth<'i>(pair: &Pair<'i, Rule>, limit: usize) -> (usize, Option<P
     }
     (deepest, past)
 }
+
+/// What a token of a rule file is, as the formatter needs to know it: spacing depends on
+/// it (`max(`, `mon-fri`, `-x`), nothing else does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TokenKind {
+    /// A word, name, number, string, date or operator the grammar reads as one piece.
+    Word,
+    /// The name of a function being called: no space before its `(`.
+    CallName,
+    /// A weekday or clock time, joined to its range's `-` without spaces.
+    RangeEnd,
+    /// A unary minus: no space after it.
+    Minus,
+    /// Punctuation the grammar writes as a literal: `,`, `(`, `=`, `-` of a range, ….
+    Punct,
+    /// A `#` comment, up to the end of its line.
+    Comment,
+}
+
+/// The kind of line a token starts, in the canonical layout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LineStart {
+    /// A top-level item (`policy`, `rule`, `test`, …), at column 0.
+    Item(ItemKind),
+    /// A statement of an item (`when`, `route`, a ticket field, a calendar's `hours`, …),
+    /// indented.
+    Statement(StatementKind),
+}
+
+/// Items the layout treats apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ItemKind {
+    /// `let`: a run of them may stand without blank lines, their `=` aligned.
+    Let,
+    /// `import`: a run of them may stand without blank lines.
+    Import,
+    /// Any other item.
+    Other,
+}
+
+/// Statements the layout treats apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum StatementKind {
+    /// A field of a `ticket` or `record` block: its type column is aligned.
+    Field,
+    /// `deadline d = …`: a run of them has its `=` aligned.
+    Deadline,
+    /// `value v = …`: a run of them has its `=` aligned.
+    Value,
+    /// Any other statement.
+    Other,
+}
+
+/// One token of a rule file: a byte range of the text, what it is, and the line it starts
+/// in the canonical layout, if any.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct LayoutToken {
+    /// Byte offset of the first character.
+    pub(crate) start: usize,
+    /// Byte offset just past the last character.
+    pub(crate) end: usize,
+    /// What the token is.
+    pub(crate) kind: TokenKind,
+    /// The line it starts, when it starts one.
+    pub(crate) starts: Option<LineStart>,
+}
+
+/// Every token and comment of a file that parses, in order, for the formatter. A file that
+/// does not parse gives the diagnostics `parse` gives. Pest's tree is walked with an explicit
+/// stack, so no nesting depth overflows this function's stack.
+pub(crate) fn layout_tokens(text: &str, file: FileId, max_depth: usize) -> Result<Vec<LayoutToken>, Vec<Diagnostic>> {
+    // The full parse reports every error (and expressions nested too deeply) as `check` does.
+    parse(text, file, max_depth)?;
+    let root = match Grammar::parse(Rule::file, text) {
+        Ok(mut pairs) => pairs.next(),
+        Err(e) => return Err(vec![syntax_error(&e, file, 0, text).0]),
+    };
+    let mut leaves: Vec<LayoutToken> = Vec::new();
+    let mut starts: std::collections::BTreeMap<usize, LineStart> = std::collections::BTreeMap::new();
+    // (pair, its parent's rule, whether it is its parent's first child)
+    let mut stack: Vec<(Pair<Rule>, Option<Rule>, bool)> = root.into_iter().map(|p| (p, None, true)).collect();
+    while let Some((pair, parent, first)) = stack.pop() {
+        let rule = pair.as_rule();
+        let span = pair.as_span();
+        if let Some(role) = line_start_of(rule, parent) {
+            starts.entry(span.start()).or_insert(role);
+        }
+        let atomic = matches!(rule, Rule::string | Rule::percent);
+        let children: Vec<Pair<Rule>> = if atomic { Vec::new() } else { pair.clone().into_inner().collect() };
+        if children.is_empty() {
+            if span.start() < span.end() {
+                let kind = match rule {
+                    Rule::name if parent == Some(Rule::call) && first => TokenKind::CallName,
+                    Rule::weekday | Rule::clock => TokenKind::RangeEnd,
+                    Rule::minus => TokenKind::Minus,
+                    _ => TokenKind::Word,
+                };
+                leaves.push(LayoutToken { start: span.start(), end: span.end(), kind, starts: None });
+            }
+            continue;
+        }
+        // Pushed in reverse, so that they are popped in order.
+        for (i, child) in children.into_iter().enumerate().rev() {
+            stack.push((child, Some(rule), i == 0));
+        }
+    }
+    for leaf in &mut leaves {
+        leaf.starts = starts.get(&leaf.start).copied();
+    }
+    // What lies between the tokens of the tree: white space, comments and the literal
+    // punctuation of the grammar.
+    let mut out = Vec::with_capacity(leaves.len() * 2);
+    let mut at = 0;
+    for leaf in leaves.into_iter().chain(std::iter::once(LayoutToken {
+        start: text.len(),
+        end: text.len(),
+        kind: TokenKind::Word,
+        starts: None,
+    })) {
+        let gap = text.get(at..leaf.start).unwrap_or("");
+        let mut chars = gap.char_indices().peekable();
+        while let Some((i, c)) = chars.next() {
+            match c {
+                ' ' | '\t' | '\r' | '\n' | '\u{3000}' | '\u{feff}' => {}
+                '#' => {
+                    let len = gap[i..].find('\n').unwrap_or(gap.len() - i);
+                    out.push(LayoutToken { start: at + i, end: at + i + len, kind: TokenKind::Comment, starts: None });
+                    while chars.peek().is_some_and(|(j, _)| *j < i + len) {
+                        chars.next();
+                    }
+                }
+                _ => out.push(LayoutToken {
+                    start: at + i,
+                    end: at + i + c.len_utf8(),
+                    kind: TokenKind::Punct,
+                    starts: None,
+                }),
+            }
+        }
+        if leaf.start < leaf.end {
+            at = leaf.end;
+            out.push(leaf);
+        }
+    }
+    Ok(out)
+}
+
+/// The line a pair starts in the canonical layout, given its parent's rule.
+fn line_start_of(rule: Rule, parent: Option<Rule>) -> Option<LineStart> {
+    use Rule as R;
+    let statement = |kind| Some(LineStart::Statement(kind));
+    match rule {
+        R::let_decl => Some(LineStart::Item(ItemKind::Let)),
+        R::import => Some(LineStart::Item(ItemKind::Import)),
+        R::policy
+        | R::calendar
+        | R::schema
+        | R::grades
+        | R::roles
+        | R::actions
+        | R::rule_decl
+        | R::exemption
+        | R::test => Some(LineStart::Item(ItemKind::Other)),
+        R::field => statement(StatementKind::Field),
+        R::deadline_stmt => statement(StatementKind::Deadline),
+        R::value_stmt => statement(StatementKind::Value),
+        R::zone
+        | R::default_calendar
+        | R::valid
+        | R::weekly_hours
+        | R::makeup_hours
+        | R::makeup_off
+        | R::holiday
+        | R::workday
+        | R::day_off
+        | R::special_day
+        | R::window
+        | R::grade_stmt
+        | R::route_stmt
+        | R::action_stmt
+        | R::given
+        | R::expect => statement(StatementKind::Other),
+        R::condition | R::from_kw | R::because_kw if matches!(parent, Some(R::rule_decl | R::exemption)) => {
+            statement(StatementKind::Other)
+        }
+        _ => None,
+    }
+}
