@@ -46,7 +46,7 @@ const UNNAMED: &str = "<input>";
 /// let tidy = triage::format_source(messy).unwrap();
 /// assert_eq!(
 ///     tidy,
-///     "policy p\n  zone Asia/Shanghai\n\nticket\n  id text\n  a  bool # why\n\nrule r\n  when a\n  grade X\n"
+///     "policy p\n  zone Asia/Shanghai\n\nticket\n  id  text\n  a   bool # why\n\nrule r\n  when a\n  grade X\n"
 /// );
 /// assert_eq!(triage::format_source(&tidy).unwrap(), tidy);
 /// ```
