@@ -101,8 +101,10 @@ struct Line {
     comment: bool,
     /// The item it starts, if any.
     item: Option<ItemKind>,
-    /// The tokens on it (indices), for breaking it.
-    tokens: Vec<usize>,
+    /// The tokens on it (indices) and the column each starts at, for breaking it.
+    tokens: Vec<(usize, usize)>,
+    /// Its width so far, indent included, in characters.
+    width: usize,
 }
 
 /// The whole layout: the lines, with breaks added before `or`/`and` until no line that can
@@ -111,15 +113,14 @@ fn layout(text: &str, tokens: &[LayoutToken]) -> String {
     let newlines = newlines_before(text, tokens);
     let align = alignments(text, tokens, &newlines);
     let mut breaks: HashSet<usize> = HashSet::new();
-    // Each round adds a break to every line still too long; a line has finitely many
-    // `or`/`and`, so this ends, and the bound makes sure of it.
+    // Each round adds breaks to every line still too long; the breaks only grow, and there
+    // are finitely many `or`/`and`, so this ends (usually after one round), and the bound
+    // makes sure of it.
     let mut lines = lay_out(text, tokens, &newlines, &align, &breaks);
     for _ in 0..tokens.len() {
         let before = breaks.len();
         for line in &lines {
-            if let Some(at) = break_for(text, tokens, line) {
-                breaks.insert(at);
-            }
+            breaks.extend(breaks_for(text, tokens, line));
         }
         if breaks.len() == before {
             break;
@@ -287,6 +288,7 @@ fn lay_out(
                         comment: true,
                         item: None,
                         tokens: Vec::new(),
+                        width: 0,
                     });
                 }
             }
@@ -329,6 +331,7 @@ fn lay_out(
                     _ => None,
                 },
                 tokens: Vec::new(),
+                width: indent,
             });
         }
         let Some(line) = current.as_mut() else { continue };
@@ -338,24 +341,22 @@ fn lay_out(
             }
         }
         if !line.text.is_empty() {
-            let width = line.indent + line.text.chars().count();
-            match (align.get(&i), prev.and_then(|p| tokens.get(p))) {
-                (Some(&column), _) => {
-                    let target = line.indent + column;
-                    let pad = target.saturating_sub(width).max(1);
-                    line.text.extend(std::iter::repeat(' ').take(pad));
-                }
-                (None, Some(p)) => line.text.push_str(space_between(text, p, t)),
-                (None, None) => {}
-            }
+            let pad = match (align.get(&i), prev.and_then(|p| tokens.get(p))) {
+                (Some(&column), _) => (line.indent + column).saturating_sub(line.width).max(1),
+                (None, Some(p)) => space_between(text, p, t).len(),
+                (None, None) => 0,
+            };
+            line.text.extend(std::iter::repeat(' ').take(pad));
+            line.width += pad;
         }
-        let column = line.indent + line.text.chars().count();
+        let column = line.width;
         statement_tokens += 1;
         if statement_tokens == 2 {
             second_column = Some(column);
         }
         line.text.push_str(s);
-        line.tokens.push(i);
+        line.width += s.chars().count();
+        line.tokens.push((i, column));
         if t.kind == TokenKind::Punct {
             match s {
                 "(" | "[" | "{" => {
@@ -385,24 +386,20 @@ struct Bracket {
     hanging: Option<bool>,
 }
 
-/// The token to break a too long line before: among its `or`/`and` (not the first token),
-/// those least nested in brackets (an `or` before an `and`), the last that leaves the line
-/// short enough, else the first.
-fn break_for(text: &str, tokens: &[LayoutToken], line: &Line) -> Option<usize> {
-    if line.comment || line.indent + line.text.chars().count() <= WIDTH {
-        return None;
+/// Where to break a line that is too long: before its `or`s least nested in brackets (its
+/// `and`s when it has no `or`), each time at the last that leaves the line short enough,
+/// else at the first. A continuation's indent is guessed (two more than a statement's
+/// line); the next round corrects a wrong guess.
+fn breaks_for(text: &str, tokens: &[LayoutToken], line: &Line) -> Vec<usize> {
+    if line.comment || line.width <= WIDTH {
+        return Vec::new();
     }
     let mut depth = 0usize;
-    let mut column = line.indent;
-    // (depth, column where the token starts, index)
+    // (rank: depth, `or` before `and`; column where the token starts; index)
     let mut candidates: Vec<(usize, usize, usize)> = Vec::new();
-    let mut prev: Option<&LayoutToken> = None;
-    for (n, &i) in line.tokens.iter().enumerate() {
-        let t = tokens.get(i)?;
+    for (n, &(i, column)) in line.tokens.iter().enumerate() {
+        let Some(t) = tokens.get(i) else { continue };
         let s = slice(text, t);
-        if let Some(p) = prev {
-            column += space_between(text, p, t).len();
-        }
         if n > 0 && t.kind == TokenKind::Word && matches!(s, "or" | "and") {
             // `or` binds loosest: breaking before it never splits an `and` of its operands.
             candidates.push((depth * 2 + usize::from(s == "and"), column, i));
@@ -414,13 +411,27 @@ fn break_for(text: &str, tokens: &[LayoutToken], line: &Line) -> Option<usize> {
                 _ => {}
             }
         }
-        column += s.chars().count();
-        prev = Some(t);
     }
-    let least = candidates.iter().map(|c| c.0).min()?;
-    let outer: Vec<&(usize, usize, usize)> = candidates.iter().filter(|c| c.0 == least).collect();
-    // The line up to a break ends one space before the `or`.
-    outer.iter().rev().find(|c| c.1 <= WIDTH + 1).or(outer.first()).map(|c| c.2)
+    let Some(least) = candidates.iter().map(|c| c.0).min() else { return Vec::new() };
+    let outer: Vec<(usize, usize)> = candidates.iter().filter(|c| c.0 == least).map(|c| (c.1, c.2)).collect();
+    let continuation = if line.item.is_some() || line.indent == 2 { line.indent + 2 } else { line.indent };
+    let mut out = Vec::new();
+    // The first candidate of the current piece, and how far its columns move left once
+    // broken off.
+    let (mut next, mut shift) = (0usize, 0usize);
+    while line.width.saturating_sub(shift) > WIDTH && next < outer.len() {
+        // The piece before a break ends one space before the `or`: the last that fits,
+        // else the first.
+        let mut chosen = next;
+        while outer.get(chosen + 1).is_some_and(|c| c.0.saturating_sub(shift) <= WIDTH + 1) {
+            chosen += 1;
+        }
+        let Some(&(column, at)) = outer.get(chosen) else { break };
+        out.push(at);
+        next = chosen + 1;
+        shift = column.saturating_sub(continuation);
+    }
+    out
 }
 
 /// The lines as text: one blank line between items (a run of `let`s or `import`s may stand
