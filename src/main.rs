@@ -22,7 +22,7 @@ Exit codes:
   0  all went well: every ticket decided in full, no errors found, every test passed
   1  something failed: a ticket could not be decided or its decision has problems, an input
      could not be read or the output written (eval, explain); errors found (check); a test
-     failed (test)
+     failed (test); a file not formatted (fmt --check), not parsed, read or written (fmt)
   2  the command line is wrong: an unknown option, a missing argument
   3  a policy did not load: it has errors or cannot be read (eval, explain, test)
 
