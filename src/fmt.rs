@@ -17,8 +17,10 @@
 //! - a line longer than [`WIDTH`] is broken before `or`/`and` (the least nested ones);
 //! - the types of a `ticket` block's fields are aligned in one column, and so are the `=`
 //!   of a run of `let`s, of `deadline`s or of `value`s on consecutive lines;
-//! - an own-line comment takes the indentation of the line after it; a trailing comment
-//!   stays at the end of its line, one space after it.
+//! - an own-line comment takes the indentation of the line after it, unless it sits right
+//!   under a line with a blank line after it (a note closing a rule): then it keeps the
+//!   indentation of the line above; a trailing comment stays at the end of its line, one
+//!   space after it.
 //!
 //! The result is checked before it is returned: its tokens and comments must be the
 //! original's, in order, or formatting fails rather than change a policy.
@@ -317,8 +319,23 @@ fn lay_out(
                 statement_tokens = 0;
                 brackets.clear();
             }
-            for mut comment in pending.drain(..) {
-                comment.indent = indent;
+            // Comments right under a line, with a blank line after them, close what is above
+            // (a note at the end of a rule): they keep its indent and stay with it. Any
+            // others lead into the line after them and take its indent.
+            let closing = match (pending.first(), lines.last()) {
+                (Some(first), Some(_)) if !first.blank_before => {
+                    let end = pending.iter().skip(1).position(|c| c.blank_before).map_or(pending.len(), |p| p + 1);
+                    if end < pending.len() || blank_before {
+                        end
+                    } else {
+                        0
+                    }
+                }
+                _ => 0,
+            };
+            let above = lines.last().map_or(0, |l| l.indent);
+            for (n, mut comment) in pending.drain(..).enumerate() {
+                comment.indent = if n < closing { above } else { indent };
                 lines.push(comment);
             }
             current = Some(Line {
@@ -450,7 +467,10 @@ fn render(mut lines: Vec<Line>) -> String {
         }
         // The blank line goes before the comments that lead into the item.
         let mut first = i;
-        while first > 0 && lines.get(first - 1).is_some_and(|l| l.comment) {
+        while first > 0
+            && lines.get(first - 1).is_some_and(|l| l.comment)
+            && !lines.get(first).is_some_and(|l| l.blank_before)
+        {
             first -= 1;
         }
         if let Some(line) = lines.get_mut(first) {
