@@ -419,3 +419,80 @@ fn fmt_reads_standard_input_and_writes_standard_output() {
     let (code, _, _) = triage(&["fmt", "-", "-"], "");
     assert_eq!(code, 2);
 }
+
+// ---------------------------------------------------------------- generated policies
+
+/// An expression built from the language's operators: long chains to wrap, nesting to
+/// indent.
+fn expression() -> impl Strategy<Value = String> {
+    let leaf = prop_oneof![
+        Just("score > 1".to_string()),
+        Just("flag".to_string()),
+        Just("tier in {vip, gotone}".to_string()),
+        Just("received_at + 2 working days > received_at".to_string()),
+        Just("transcript mentions {\"XX你XX吗\", \"请你撤消投诉\"}".to_string()),
+        Just("max(score, -score) >= 2".to_string()),
+    ];
+    leaf.prop_recursive(6, 60, 4, |inner| {
+        prop_oneof![
+            inner.clone().prop_map(|e| format!("not {e}")),
+            inner.clone().prop_map(|e| format!("({e})")),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("{a} and {b}")),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("{a} or {b}")),
+            (1usize..30).prop_map(|n| format!("{} > 3", vec!["score"; n].join(" + "))),
+        ]
+    })
+}
+
+/// A policy around two conditions, with a field for every leaf above.
+fn generated_policy(a: &str, b: &str) -> String {
+    format!(
+        "policy generated\n  zone Asia/Shanghai\n  default calendar cn_mainland\nimport \"calendars/cn-mainland.triage\"\n\
+         ticket\n  id text\n  received_at time\n  score int\n  flag bool\n  tier (normal, vip, gotone)\n  \
+         transcript text\ngrades I > II, default II\nactions flagged\nlet deep = {a}\n\
+         rule r\n  when deep or {b}\n  grade I\n  action flagged when {a}\n  value v = score when {b}\n"
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+
+    #[test]
+    fn a_generated_policy_formats_idempotently_and_decides_as_before(
+        a in expression(), b in expression(), seed in any::<u64>(), score in -5i64..40, flag: bool, vip: bool,
+    ) {
+        let messy = mess_up(&generated_policy(&a, &b), seed);
+        let formatted = format_source(&messy).unwrap();
+        prop_assert_eq!(comments(&formatted), comments(&messy));
+        prop_assert_eq!(&format_source(&formatted).unwrap(), &formatted);
+        let base = Path::new(ROOT).join("rules");
+        let before = Policy::from_source("generated.triage", &messy, &base).unwrap();
+        let after = Policy::from_source("generated.triage", &formatted, &base).unwrap();
+        let ticket = serde_json::json!({
+            "id": "G1", "received_at": "2024-05-10T10:30:00+08:00", "score": score, "flag": flag,
+            "tier": if vip { "vip" } else { "normal" }, "transcript": "请你撤消投诉",
+        });
+        prop_assert_eq!(decide(&after, &ticket), decide(&before, &ticket));
+    }
+
+    #[test]
+    fn formatting_arbitrary_text_never_panics(text in "\\PC{0,200}") {
+        if let Ok(formatted) = format_source(&text) {
+            prop_assert_eq!(&format_source(&formatted).unwrap(), &formatted);
+        }
+    }
+}
+
+#[test]
+fn empty_files_comments_alone_and_crlf_line_ends() {
+    assert_eq!(format_source("").unwrap(), "");
+    assert_eq!(format_source("\n\n  \n").unwrap(), "");
+    assert_eq!(
+        format_source("  # only a comment   \n\n\n# and another").unwrap(),
+        "# only a comment\n\n# and another\n"
+    );
+    assert_eq!(
+        format_source("policy p\r\n  zone Asia/Shanghai # why\r\n").unwrap(),
+        "policy p\n  zone Asia/Shanghai # why\n"
+    );
+}
