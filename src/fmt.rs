@@ -71,8 +71,8 @@ pub fn format_named(name: &str, text: &str) -> Result<String, Diagnostics> {
     let out = layout(text, &tokens);
     // INVARIANT: formatting changes white space only. Checked, so that a mistake here is an
     // error and never a changed policy.
-    let again = layout_tokens(&out, 0, limits.expression_depth).map_err(attach)?;
-    if !same_tokens(text, &tokens, &out, &again) {
+    let again = layout_tokens(&out, 0, limits.expression_depth);
+    if !again.is_ok_and(|again| same_tokens(text, &tokens, &out, &again)) {
         return Err(attach(vec![Diagnostic::error(
             "fmt_changed",
             "formatting this file would change more than its layout, so it was left alone",
@@ -95,7 +95,9 @@ fn same_tokens(a_text: &str, a: &[LayoutToken], b_text: &str, b: &[LayoutToken])
 /// One line of output.
 #[derive(Debug)]
 struct Line {
+    /// Spaces before the text.
     indent: usize,
+    /// The text, trailing comment included.
     text: String,
     /// A blank line goes before it.
     blank_before: bool,
