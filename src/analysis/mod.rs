@@ -1,0 +1,424 @@
+//! Static analysis of a checked, compiled policy: conflicts, shadowed grade rules,
+//! unreachable rules and dead exemptions, each with the rules involved and, where one
+//! exists, a counterexample ticket decided by the real evaluator before it is shown.
+//!
+//! The method is case splitting over finite domains (see [`cases`]): the fields two
+//! conditions read are given one value of each class their conditions tell apart, and every
+//! combination is tried. A condition that reads anything else (text, times, arithmetic,
+//! calendars, deadlines) is beyond the method and the check that needs it is skipped: the
+//! analysis never reports what it has not shown. A budget of cases keeps a large policy's
+//! analysis within seconds; past it, the remaining checks are skipped.
+
+mod cases;
+mod witness;
+
+use std::collections::BTreeMap;
+
+use serde_json::Value as Json;
+
+use self::cases::{domain, Eval, Reads};
+use crate::compile::Program;
+use crate::diagnostic::Diagnostic;
+use crate::eval::error::Owner;
+use crate::model::{ActionId, DeadlineId, EffectKind, Expr, FieldId, GradeId, Id, Model, RuleId, ValueId};
+use crate::value::Value;
+
+/// The most cases one check may try: more, and the check is skipped.
+const CASES_PER_CHECK: u64 = 1 << 14;
+/// The most cases the whole analysis may try.
+const CASES_IN_ALL: u64 = 1 << 21;
+/// How many satisfying cases a conflict is verified with before it is given up.
+const VERIFY_ATTEMPTS: usize = 4;
+
+/// Analyse a policy that checked without errors; the findings as diagnostics.
+pub(crate) fn analyse(program: &Program) -> Vec<Diagnostic> {
+    let mut analysis = Analysis::new(program);
+    analysis.unreachable_rules();
+    analysis.conflicts();
+    analysis.shadowed();
+    analysis.dead_exemptions();
+    analysis.diagnostics
+}
+
+/// What a deadline or value statement sets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Target {
+    Deadline(DeadlineId),
+    Value(ValueId),
+}
+
+/// A statement that sets a deadline or value: its rule, guard and expression.
+struct Setter<'m> {
+    rule: RuleId,
+    guard: Option<&'m Expr>,
+    expr: &'m Expr,
+}
+
+struct Analysis<'p> {
+    program: &'p Program,
+    model: &'p Model,
+    base: Vec<Value>,
+    /// What deciding the grade reads, if within the method.
+    grade_reads: Option<Reads>,
+    /// Rules whose condition can never hold.
+    never: Vec<bool>,
+    budget: u64,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl<'p> Analysis<'p> {
+    fn new(program: &'p Program) -> Analysis<'p> {
+        let model = &program.model;
+        let mut grade_reads = Some(Reads::default());
+        for rule in model.rules.iter().filter(|r| r.grade.is_some()) {
+            if let Some(c) = &rule.condition {
+                match (Reads::of(model, c), grade_reads.as_mut()) {
+                    (Ok(r), Some(all)) => all.merge(&r),
+                    _ => grade_reads = None,
+                }
+            }
+        }
+        Analysis {
+            program,
+            model,
+            base: witness::base_slots(model),
+            grade_reads,
+            never: vec![false; model.rules.len()],
+            budget: CASES_IN_ALL,
+            diagnostics: Vec::new(),
+        }
+    }
+
+    /// What these conditions read, the grade's own reads included when they read it.
+    fn reads(&self, exprs: &[&Expr]) -> Option<Reads> {
+        let mut all = Reads::default();
+        for e in exprs {
+            all.merge(&Reads::of(self.model, e).ok()?);
+        }
+        if all.grade {
+            all.merge(self.grade_reads.as_ref()?);
+        }
+        Some(all)
+    }
+
+    /// Try every case of what `reads` reads, calling `visit` with each case's evaluator
+    /// until it returns true. `None` when the budget does not allow it; else whether
+    /// `visit` stopped the search.
+    fn cases(&mut self, reads: &Reads, mut visit: impl FnMut(&Eval<'_>) -> bool) -> Option<bool> {
+        let fields: Vec<FieldId> = reads.fields.keys().chain(reads.presence.keys()).copied().collect();
+        let domains: Vec<Vec<Value>> =
+            fields.iter().map(|f| domain(self.model, reads, *f, &self.base[f.index()])).collect();
+        let mut total: u64 = 1;
+        for d in &domains {
+            total = total.checked_mul(u64::try_from(d.len()).ok()?)?;
+            if total > CASES_PER_CHECK {
+                return None;
+            }
+        }
+        if total > self.budget {
+            self.budget = 0;
+            return None;
+        }
+        self.budget -= total;
+        let mut slots = self.base.clone();
+        let mut digits = vec![0usize; fields.len()];
+        loop {
+            for ((f, d), i) in fields.iter().zip(&domains).zip(&digits) {
+                if let (Some(slot), Some(v)) = (slots.get_mut(f.index()), d.get(*i)) {
+                    *slot = v.clone();
+                }
+            }
+            let grade = if reads.grade { Eval::decide_grade(self.model, &slots) } else { None };
+            let eval = Eval { model: self.model, slots: &slots, grade };
+            if visit(&eval) {
+                return Some(true);
+            }
+            // The next case, as a mixed-radix counter.
+            let mut position = 0;
+            loop {
+                let (Some(digit), Some(d)) = (digits.get_mut(position), domains.get(position)) else {
+                    return Some(false);
+                };
+                *digit += 1;
+                if *digit < d.len() {
+                    break;
+                }
+                *digit = 0;
+                position += 1;
+            }
+        }
+    }
+
+    /// `triage::unreachable`: a rule whose condition no ticket satisfies.
+    fn unreachable_rules(&mut self) {
+        for (i, rule) in self.model.rules.iter().enumerate() {
+            let Some(condition) = &rule.condition else { continue };
+            let Some(reads) = self.reads(&[condition]) else { continue };
+            if self.cases(&reads, |eval| eval.truth(condition) == Some(true)) != Some(false) {
+                continue;
+            }
+            self.never[i] = true;
+            self.diagnostics.push(
+                Diagnostic::warning("unreachable", format!("rule `{}` can never fire", rule.name))
+                    .label(condition.span, "no ticket satisfies this condition")
+                    .help(format!("every combination of the values it reads was tried: {}", self.field_list(&reads))),
+            );
+        }
+    }
+
+    /// `triage::conflict`: two rules that both fire for one ticket and set one deadline or
+    /// value to different results.
+    fn conflicts(&mut self) {
+        let mut setters: BTreeMap<Target, Vec<Setter<'p>>> = BTreeMap::new();
+        for (i, rule) in self.model.rules.iter().enumerate() {
+            let Some(id) = RuleId::new(i) else { break };
+            if self.never[i] {
+                continue;
+            }
+            for effect in &rule.effects {
+                let (target, expr) = match &effect.kind {
+                    EffectKind::Deadline(d) => (Target::Deadline(d.name), &d.expr),
+                    EffectKind::Value(v) => (Target::Value(v.name), &v.expr),
+                    _ => continue,
+                };
+                setters.entry(target).or_default().push(Setter { rule: id, guard: effect.guard.as_ref(), expr });
+            }
+        }
+        for (target, list) in &setters {
+            for (a, first) in list.iter().enumerate() {
+                for second in list.iter().skip(a + 1) {
+                    // Two statements of one rule are the rule's own business; written alike,
+                    // they cannot give different results.
+                    if first.rule == second.rule || same_expr(first.expr, second.expr) {
+                        continue;
+                    }
+                    if self.budget == 0 {
+                        return;
+                    }
+                    self.conflict(*target, first, second);
+                }
+            }
+        }
+    }
+
+    fn conflict(&mut self, target: Target, first: &Setter<'p>, second: &Setter<'p>) {
+        let model = self.model;
+        let (c1, c2) = (model.rule(first.rule).condition.as_ref(), model.rule(second.rule).condition.as_ref());
+        let exprs: Vec<&Expr> = [c1, first.guard, c2, second.guard].into_iter().flatten().collect();
+        let Some(reads) = self.reads(&exprs) else { return };
+        let mut candidates: Vec<Json> = Vec::new();
+        self.cases(&reads, |eval| {
+            if eval.fires(c1) && eval.fires(first.guard) && eval.fires(c2) && eval.fires(second.guard) {
+                candidates.push(witness::ticket_json(model, eval.slots));
+            }
+            candidates.len() >= VERIFY_ATTEMPTS
+        });
+        for json in candidates {
+            let Some((one, two)) = self.set_by_both(&json, target, first.rule, second.rule) else { continue };
+            if one == two {
+                continue;
+            }
+            let (what, name) = match target {
+                Target::Deadline(d) => ("deadline", model.deadline_name(d)),
+                Target::Value(v) => ("value", model.value_name(v)),
+            };
+            let (r1, r2) = (&model.rule(first.rule).name, &model.rule(second.rule).name);
+            self.diagnostics.push(
+                Diagnostic::error(
+                    "conflict",
+                    format!("rules `{r1}` and `{r2}` set {what} `{name}` to different results for the same ticket"),
+                )
+                .label(first.expr.span, format!("`{r1}` sets `{name}` to {one}"))
+                .label(second.expr.span, format!("`{r2}` sets `{name}` to {two}"))
+                .help(format!(
+                    "both rules fire for this ticket, and the later one wins silently: {}; make their conditions \
+                     exclusive, or write the two cases as one rule",
+                    witness::one_line(&json)
+                )),
+            );
+            return;
+        }
+    }
+
+    /// Decide a ticket; what the two rules set the target to, when both set it.
+    fn set_by_both(&self, json: &Json, target: Target, first: RuleId, second: RuleId) -> Option<(String, String)> {
+        let decision = witness::decide(self.program, json)?;
+        let trace = &decision.trace;
+        let entry = |rule: RuleId| {
+            trace.fired.iter().position(|o| *o == Owner::Rule(rule)).and_then(|i| u32::try_from(i).ok())
+        };
+        let result = |rule: RuleId| -> Option<String> {
+            let entry = entry(rule)?;
+            match target {
+                Target::Deadline(d) => trace
+                    .reckonings
+                    .iter()
+                    .find(|(e, r)| *e == entry && r.deadline == d)
+                    .map(|(_, r)| self.program.instant(r.at).to_string()),
+                Target::Value(v) => trace
+                    .values
+                    .iter()
+                    .find(|(e, name, ..)| *e == entry && *name == v)
+                    .and_then(|(_, _, value, ty)| decision.computed(value, *ty).map(|c| c.to_string())),
+            }
+        };
+        Some((result(first)?, result(second)?))
+    }
+
+    /// `triage::shadowed`: a grade rule that never decides the grade, because a rule of a
+    /// more severe grade fires whenever it does.
+    fn shadowed(&mut self) {
+        let model = self.model;
+        let graded: Vec<(RuleId, GradeId)> = model
+            .rules
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !self.never.get(*i).copied().unwrap_or(true))
+            .filter_map(|(i, r)| Some((RuleId::new(i)?, r.grade?)))
+            .collect();
+        for &(b, gb) in &graded {
+            let Some(cb) = model.rule(b).condition.as_ref() else { continue };
+            for &(a, ga) in &graded {
+                if ga >= gb {
+                    continue;
+                }
+                if self.budget == 0 {
+                    return;
+                }
+                let ca = model.rule(a).condition.as_ref();
+                let exprs: Vec<&Expr> = [Some(cb), ca].into_iter().flatten().collect();
+                let Some(reads) = self.reads(&exprs) else { continue };
+                let mut example: Option<Json> = None;
+                let escaped = self.cases(&reads, |eval| {
+                    if !eval.fires(Some(cb)) {
+                        return false;
+                    }
+                    if example.is_none() {
+                        example = Some(witness::ticket_json(model, eval.slots));
+                    }
+                    !eval.fires(ca)
+                });
+                let (Some(false), Some(json)) = (escaped, example) else { continue };
+                if !self.verify_shadow(&json, a, b, ga) {
+                    continue;
+                }
+                let (ra, rb) = (&model.rule(a).name, &model.rule(b).name);
+                let (na, nb) = (&model.grade(ga).name, &model.grade(gb).name);
+                let mut d = Diagnostic::warning(
+                    "shadowed",
+                    format!("rule `{rb}` never decides the grade: whenever it fires, `{ra}` gives grade {na}"),
+                )
+                .label(cb.span, format!("whenever this holds, grade {nb} is overruled"));
+                if let Some(ca) = ca {
+                    d = d.label(ca.span, format!("this holds too, and grade {na} is more severe"));
+                }
+                self.diagnostics.push(d.help(format!(
+                    "for example, this ticket gets grade {na} from both: {}; remove the rule, or narrow `{ra}`",
+                    witness::one_line(&json)
+                )));
+                break;
+            }
+        }
+    }
+
+    fn verify_shadow(&self, json: &Json, a: RuleId, b: RuleId, ga: GradeId) -> bool {
+        let Some(decision) = witness::decide(self.program, json) else { return false };
+        let fired = |r: RuleId| decision.trace.fired.contains(&Owner::Rule(r));
+        fired(a) && fired(b) && decision.grade.is_some_and(|g| g <= ga)
+    }
+
+    /// `triage::dead_exemption`: an exemption whose condition never holds, or never while a
+    /// rule triggers an action it removes.
+    fn dead_exemptions(&mut self) {
+        let model = self.model;
+        for exemption in &model.exemptions {
+            let condition = &exemption.condition;
+            let Some(reads) = self.reads(&[condition]) else { continue };
+            if self.cases(&reads, |eval| eval.truth(condition) == Some(true)) == Some(false) {
+                self.diagnostics.push(
+                    Diagnostic::warning("dead_exemption", format!("exemption `{}` can never apply", exemption.name))
+                        .label(condition.span, "no ticket satisfies this condition")
+                        .help(format!(
+                            "every combination of the values it reads was tried: {}",
+                            self.field_list(&reads)
+                        )),
+                );
+                continue;
+            }
+            // The statements that trigger an action it removes, with their rules.
+            let triggers: Vec<(Option<&Expr>, Option<&Expr>)> = model
+                .rules
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| !self.never.get(*i).copied().unwrap_or(true))
+                .flat_map(|(_, r)| {
+                    r.effects.iter().filter_map(move |e| match &e.kind {
+                        EffectKind::Action(actions) if actions.iter().any(|a| exemption.actions.contains(a)) => {
+                            Some((r.condition.as_ref(), e.guard.as_ref()))
+                        }
+                        _ => None,
+                    })
+                })
+                .collect();
+            if triggers.is_empty() {
+                // The checker already names actions no rule triggers.
+                continue;
+            }
+            let mut exprs: Vec<&Expr> = vec![condition];
+            exprs.extend(triggers.iter().flat_map(|(c, g)| [*c, *g]).flatten());
+            let Some(reads) = self.reads(&exprs) else { continue };
+            let applies = self.cases(&reads, |eval| {
+                eval.truth(condition) == Some(true) && triggers.iter().any(|(c, g)| eval.fires(*c) && eval.fires(*g))
+            });
+            if applies == Some(false) {
+                let names = self.action_list(&exemption.actions);
+                self.diagnostics.push(
+                    Diagnostic::warning("dead_exemption", format!("exemption `{}` can never apply", exemption.name))
+                        .label(condition.span, format!("this never holds while {names} is triggered"))
+                        .help("an exemption applies only to a ticket whose rules trigger an action it removes"),
+                );
+            }
+        }
+    }
+
+    fn field_list(&self, reads: &Reads) -> String {
+        let mut names: Vec<String> = reads
+            .fields
+            .keys()
+            .chain(reads.presence.keys())
+            .map(|f| format!("`{}`", self.model.field(*f).path))
+            .collect();
+        if names.is_empty() {
+            names.push("no field".into());
+        }
+        names.join(", ")
+    }
+
+    fn action_list(&self, actions: &[ActionId]) -> String {
+        let names: Vec<String> = actions.iter().map(|a| format!("`{}`", self.model.action(*a).name)).collect();
+        names.join(" or ")
+    }
+}
+
+/// Whether two expressions are written alike, wherever they stand: their debug forms
+/// with every span left out (spans are the only part that differs between two copies).
+fn same_expr(a: &Expr, b: &Expr) -> bool {
+    without_spans(&format!("{:?}", a.kind)) == without_spans(&format!("{:?}", b.kind))
+}
+
+fn without_spans(debug: &str) -> String {
+    let mut out = String::with_capacity(debug.len());
+    let mut rest = debug;
+    while let Some(at) = rest.find("span: Span {") {
+        out.push_str(&rest[..at]);
+        let after = &rest[at..];
+        match after.find('}') {
+            Some(end) => rest = &after[end + 1..],
+            None => {
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
