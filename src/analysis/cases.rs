@@ -145,10 +145,9 @@ pub(super) fn domain(model: &Model, reads: &Reads, field: FieldId, base: &Value)
     let def = model.field(field);
     let mut values = match (def.ty, reads.fields.get(&field)) {
         (Type::Bool, Some(_)) => vec![Value::Bool(false), Value::Bool(true)],
-        (Type::Enum(e), Some(_)) => (0..model.enum_def(e).values.len())
-            .filter_map(|i| u16::try_from(i).ok())
-            .map(Value::Enum)
-            .collect(),
+        (Type::Enum(e), Some(_)) => {
+            (0..model.enum_def(e).values.len()).filter_map(|i| u16::try_from(i).ok()).map(Value::Enum).collect()
+        }
         (Type::EnumSet(e), Some(_)) => {
             let mask = reads.mentioned.get(&e.index()).copied().unwrap_or(0);
             subsets(mask).into_iter().map(Value::EnumSet).collect()
@@ -161,8 +160,9 @@ pub(super) fn domain(model: &Model, reads: &Reads, field: FieldId, base: &Value)
     if values.is_empty() {
         values.push(base.clone());
     }
+    // Missing first: the first case found is then the shortest ticket to read.
     if def.optional {
-        values.push(Value::Null);
+        values.insert(0, Value::Null);
     }
     values
 }

@@ -206,12 +206,19 @@ impl<'p> Analysis<'p> {
         let (c1, c2) = (model.rule(first.rule).condition.as_ref(), model.rule(second.rule).condition.as_ref());
         let exprs: Vec<&Expr> = [c1, first.guard, c2, second.guard].into_iter().flatten().collect();
         let Some(reads) = self.reads(&exprs) else { return };
-        let mut candidates: Vec<Json> = Vec::new();
+        let mut found: Vec<Vec<Value>> = Vec::new();
         self.cases(&reads, |eval| {
             if eval.fires(c1) && eval.fires(first.guard) && eval.fires(c2) && eval.fires(second.guard) {
-                candidates.push(witness::ticket_json(model, eval.slots));
+                found.push(eval.slots.to_vec());
             }
-            candidates.len() >= VERIFY_ATTEMPTS
+            found.len() >= VERIFY_ATTEMPTS
+        });
+        // Each case as found, then with other values for the fields it leaves alone.
+        let fixed: Vec<FieldId> = reads.fields.keys().chain(reads.presence.keys()).copied().collect();
+        let candidates = found.iter().flat_map(|slots| {
+            std::iter::once(slots.clone())
+                .chain(witness::variants(model, slots, &fixed))
+                .map(|s| witness::ticket_json(model, &s))
         });
         for json in candidates {
             let Some((one, two)) = self.set_by_both(&json, target, first.rule, second.rule) else { continue };
@@ -244,9 +251,8 @@ impl<'p> Analysis<'p> {
     fn set_by_both(&self, json: &Json, target: Target, first: RuleId, second: RuleId) -> Option<(String, String)> {
         let decision = witness::decide(self.program, json)?;
         let trace = &decision.trace;
-        let entry = |rule: RuleId| {
-            trace.fired.iter().position(|o| *o == Owner::Rule(rule)).and_then(|i| u32::try_from(i).ok())
-        };
+        let entry =
+            |rule: RuleId| trace.fired.iter().position(|o| *o == Owner::Rule(rule)).and_then(|i| u32::try_from(i).ok());
         let result = |rule: RuleId| -> Option<String> {
             let entry = entry(rule)?;
             match target {
@@ -313,7 +319,8 @@ impl<'p> Analysis<'p> {
                     d = d.label(ca.span, format!("this holds too, and grade {na} is more severe"));
                 }
                 self.diagnostics.push(d.help(format!(
-                    "for example, this ticket gets grade {na} from both: {}; remove the rule, or narrow `{ra}`",
+                    "for example, this ticket gets grade {na} from both: {}; remove `{rb}`, or give it a condition \
+                     that `{ra}` does not cover",
                     witness::one_line(&json)
                 )));
                 break;

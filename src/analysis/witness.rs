@@ -12,7 +12,7 @@ use crate::compile::Program;
 use crate::decision::Decision;
 use crate::eval::evaluate;
 use crate::eval::trace::TraceLevel;
-use crate::model::{BoundTo, DurationSpec, Id, Model, Type, Unit};
+use crate::model::{BoundTo, DurationSpec, FieldId, Id, Model, Type, Unit};
 use crate::ticket::{from_json, PreparedTicket};
 use crate::value::Value;
 
@@ -40,6 +40,37 @@ pub(super) fn written(model: &Model, ty: Type) -> Value {
         Type::TextSet => Value::TextSet(Arc::from(Vec::new())),
         Type::Grade => Value::Null,
     }
+}
+
+/// Other values to give the fields a case does not split on, when two results that differ
+/// in general come out alike on the base ticket (`overcharge` and `overcharge * 2` are both
+/// 0 there): ordinary numbers, and a Friday late afternoon for times.
+pub(super) fn variants(model: &Model, slots: &[Value], fixed: &[FieldId]) -> Vec<Vec<Value>> {
+    let friday = NaiveDate::from_ymd_opt(2025, 6, 13)
+        .and_then(|d| d.and_hms_opt(17, 30, 0))
+        .and_then(|l| model.zone.from_local_datetime(&l).single())
+        .map(|t| Value::Time(t.with_timezone(&chrono::Utc)));
+    let mut out = Vec::new();
+    for choice in 0..2 {
+        let mut variant = slots.to_vec();
+        for (i, (f, v)) in model.fields.iter().zip(variant.iter_mut()).enumerate() {
+            if fixed.iter().any(|x| x.index() == i) || matches!(v, Value::Null) {
+                continue;
+            }
+            match (f.ty, choice) {
+                (Type::Int, 0) if f.bounds.is_empty() => *v = Value::Int(7),
+                (Type::Decimal, 0) => *v = Value::Decimal(Decimal::new(1250, 2)),
+                (Type::Time, 1) => {
+                    if let Some(t) = &friday {
+                        *v = t.clone();
+                    }
+                }
+                _ => {}
+            }
+        }
+        out.push(variant);
+    }
+    out
 }
 
 /// The ticket cases start from: optional fields missing, every other field at a value the
@@ -94,7 +125,9 @@ pub(super) fn ticket_json(model: &Model, slots: &[Value]) -> Json {
                     .values
                     .iter()
                     .enumerate()
-                    .filter(|(i, _)| u32::try_from(*i).ok().and_then(|i| bits.checked_shr(i)).is_some_and(|b| b & 1 == 1))
+                    .filter(|(i, _)| {
+                        u32::try_from(*i).ok().and_then(|i| bits.checked_shr(i)).is_some_and(|b| b & 1 == 1)
+                    })
                     .map(|(_, v)| Json::String(v.name.to_string()))
                     .collect(),
             ),
@@ -131,7 +164,29 @@ pub(super) fn decide<'p>(program: &'p Program, json: &Json) -> Option<Decision<'
     Some(decision)
 }
 
-/// The ticket JSON on one line, as `triage eval` reads it.
+/// The ticket JSON on one line, as `triage eval` reads it, with a space after each `,` and
+/// `:` between tokens: a terminal wraps the help text at spaces, which keeps every token
+/// whole, so the wrapped text is still the same JSON when pasted.
 pub(super) fn one_line(json: &Json) -> String {
-    serde_json::to_string(json).unwrap_or_default()
+    let compact = serde_json::to_string(json).unwrap_or_default();
+    let mut out = String::with_capacity(compact.len() * 2);
+    let (mut in_string, mut escaped) = (false, false);
+    for c in compact.chars() {
+        out.push(c);
+        if in_string {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => in_string = false,
+                _ => {}
+            }
+        } else {
+            match c {
+                '"' => in_string = true,
+                ',' | ':' => out.push(' '),
+                _ => {}
+            }
+        }
+    }
+    out
 }
