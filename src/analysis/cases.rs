@@ -107,14 +107,30 @@ impl Reads {
                     self.collect(model, left)?;
                     self.collect(model, right)
                 }
-                Type::EnumSet(_) if matches!(op, CompareOp::Eq | CompareOp::Ne) => {
+                // Two sets read from fields may differ in a value neither names: only a set
+                // compared with a written one is within the method.
+                Type::EnumSet(_)
+                    if matches!(op, CompareOp::Eq | CompareOp::Ne)
+                        && (matches!(left.kind, ExprKind::Const(_)) || matches!(right.kind, ExprKind::Const(_))) =>
+                {
                     self.collect(model, left)?;
                     self.collect(model, right)
                 }
                 _ => Err(Beyond),
             },
             ExprKind::In { element, set, .. } => match element.ty {
-                Type::Enum(_) | Type::Grade => {
+                Type::Enum(e) => {
+                    // A field's value in a set field: any value may be the one, so a set of
+                    // that enum is tried with every value, not only those written.
+                    if !matches!(element.kind, ExprKind::Const(_)) && !matches!(set.kind, ExprKind::Const(_)) {
+                        let all = model.enum_def(e).values.len();
+                        let bits = if all >= 64 { u64::MAX } else { (1u64 << all) - 1 };
+                        *self.mentioned.entry(e.index()).or_default() |= bits;
+                    }
+                    self.collect(model, element)?;
+                    self.collect(model, set)
+                }
+                Type::Grade => {
                     self.collect(model, element)?;
                     self.collect(model, set)
                 }
@@ -140,8 +156,9 @@ impl Reads {
 }
 
 /// The values worth trying for a field: one of each class its conditions tell apart.
-/// `base` is the field's value in the ticket the cases start from.
-pub(super) fn domain(model: &Model, reads: &Reads, field: FieldId, base: &Value) -> Vec<Value> {
+/// `base` is the field's value in the ticket the cases start from. `None` when there are
+/// too many to try, or none the schema allows.
+pub(super) fn domain(model: &Model, reads: &Reads, field: FieldId, base: &Value) -> Option<Vec<Value>> {
     let def = model.field(field);
     let mut values = match (def.ty, reads.fields.get(&field)) {
         (Type::Bool, Some(_)) => vec![Value::Bool(false), Value::Bool(true)],
@@ -158,13 +175,13 @@ pub(super) fn domain(model: &Model, reads: &Reads, field: FieldId, base: &Value)
         _ => vec![present(model, field, base)],
     };
     if values.is_empty() {
-        values.push(base.clone());
+        return None;
     }
     // Missing first: the first case found is then the shortest ticket to read.
     if def.optional {
         values.insert(0, Value::Null);
     }
-    values
+    Some(values)
 }
 
 /// A value for a field read only for whether it is set.

@@ -37,6 +37,14 @@ pub(crate) fn analyse(program: &Program) -> Vec<Diagnostic> {
     analysis.conflicts();
     analysis.shadowed();
     analysis.dead_exemptions();
+    if analysis.budget == 0 {
+        analysis.diagnostics.push(
+            Diagnostic::warning("analysis_incomplete", "the analysis stopped before it was done").help(format!(
+                "it tries at most {CASES_IN_ALL} cases in all, so that a large policy is checked in seconds; \
+                     what was found is shown, and later rules may hide more"
+            )),
+        );
+    }
     analysis.diagnostics
 }
 
@@ -107,7 +115,7 @@ impl<'p> Analysis<'p> {
     fn cases(&mut self, reads: &Reads, mut visit: impl FnMut(&Eval<'_>) -> bool) -> Option<bool> {
         let fields: Vec<FieldId> = reads.fields.keys().chain(reads.presence.keys()).copied().collect();
         let domains: Vec<Vec<Value>> =
-            fields.iter().map(|f| domain(self.model, reads, *f, &self.base[f.index()])).collect();
+            fields.iter().map(|f| domain(self.model, reads, *f, self.base.get(f.index())?)).collect::<Option<_>>()?;
         let mut total: u64 = 1;
         for d in &domains {
             total = total.checked_mul(u64::try_from(d.len()).ok()?)?;
