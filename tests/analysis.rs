@@ -11,7 +11,14 @@ mod common;
 use common::{relative, render_all};
 use triage::{check_file, Diagnostic, Policy};
 
-const CODES: [&str; 4] = ["triage::conflict", "triage::shadowed", "triage::unreachable", "triage::dead_exemption"];
+const CODES: [&str; 6] = [
+    "triage::conflict",
+    "triage::shadowed",
+    "triage::unreachable",
+    "triage::dead_exemption",
+    "triage::gap",
+    "triage::analysis_incomplete",
+];
 
 fn findings(path: &std::path::Path) -> Vec<Diagnostic> {
     check_file(path).into_iter().filter(|d| CODES.contains(&d.code().as_str())).collect()

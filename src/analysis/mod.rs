@@ -37,6 +37,7 @@ pub(crate) fn analyse(program: &Program) -> Vec<Diagnostic> {
     analysis.conflicts();
     analysis.shadowed();
     analysis.dead_exemptions();
+    analysis.gaps();
     if analysis.budget == 0 {
         analysis.diagnostics.push(
             Diagnostic::warning("analysis_incomplete", "the analysis stopped before it was done").help(format!(
@@ -394,6 +395,47 @@ impl<'p> Analysis<'p> {
                 );
             }
         }
+    }
+
+    /// `triage::gap`: a ticket no grade rule grades, in a graded policy without a default
+    /// grade. (Tickets routed to no one are not reported: the shipped policies leave a
+    /// ticket unrouted on purpose while a fact it needs is unknown, and the language has no
+    /// way yet to say so.)
+    fn gaps(&mut self) {
+        let model = self.model;
+        let grading: Vec<Option<&Expr>> =
+            model.rules.iter().filter(|r| r.grade.is_some()).map(|r| r.condition.as_ref()).collect();
+        if !grading.is_empty() && model.default_grade.is_none() {
+            let exprs: Vec<&Expr> = grading.iter().flatten().copied().collect();
+            if let Some(json) = self.uncovered(&exprs, |eval| grading.iter().any(|c| eval.fires(*c))) {
+                if witness::decide(self.program, &json).is_some_and(|d| d.grade.is_none()) {
+                    let mut d = Diagnostic::error("gap", "some tickets get no grade").help(format!(
+                        "no grade rule fires for this ticket, and the grades have no default: {}; add \
+                             `, default …` to the grades, or a rule for these tickets",
+                        witness::one_line(&json)
+                    ));
+                    if let Some(c) = exprs.first() {
+                        d = d.label(c.span, "the first condition that grades");
+                    }
+                    self.diagnostics.push(d);
+                }
+            }
+        }
+    }
+
+    /// A case in which `covered` does not hold, as ticket JSON.
+    fn uncovered(&mut self, exprs: &[&Expr], covered: impl Fn(&Eval<'_>) -> bool) -> Option<Json> {
+        let reads = self.reads(exprs)?;
+        let model = self.model;
+        let mut found = None;
+        self.cases(&reads, |eval| {
+            if covered(eval) {
+                return false;
+            }
+            found = Some(witness::ticket_json(model, eval.slots));
+            true
+        });
+        found
     }
 
     fn field_list(&self, reads: &Reads) -> String {
