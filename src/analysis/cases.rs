@@ -356,3 +356,58 @@ impl Eval<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ints(values: &[Value]) -> Vec<i64> {
+        values.iter().filter_map(|v| if let Value::Int(i) = v { Some(*i) } else { None }).collect()
+    }
+
+    fn field(bounds: Vec<crate::model::Bound>) -> crate::model::Field {
+        crate::model::Field {
+            path: "n".into(),
+            segments: vec!["n".into()],
+            ty: Type::Int,
+            optional: false,
+            bounds,
+            span: crate::source::Span::default(),
+        }
+    }
+
+    #[test]
+    fn whole_numbers_get_one_value_of_each_class_the_constants_make() {
+        let numbers = [Decimal::from(3), Decimal::from(5)];
+        let classes = ints(&int_classes(&field(Vec::new()), &numbers));
+        // Below 3, 3, between, 5, above 5: every class has a value.
+        for wanted in [2, 3, 4, 5, 6] {
+            assert!(classes.contains(&wanted), "{classes:?}");
+        }
+    }
+
+    #[test]
+    fn whole_numbers_keep_inside_their_constant_bounds() {
+        let at_least_zero = crate::model::Bound { at_least: true, to: BoundTo::Number(0) };
+        let classes = ints(&int_classes(&field(vec![at_least_zero]), &[Decimal::ZERO]));
+        assert!(classes.iter().all(|c| *c >= 0), "{classes:?}");
+        assert!(classes.contains(&0) && classes.contains(&1), "{classes:?}");
+    }
+
+    #[test]
+    fn decimals_get_the_middle_of_each_range() {
+        let classes = decimal_classes(&[Decimal::from(1), Decimal::from(2)]);
+        let wanted = [Decimal::ZERO, Decimal::ONE, Decimal::new(15, 1), Decimal::TWO, Decimal::from(3)];
+        for w in wanted {
+            assert!(classes.contains(&Value::Decimal(w)), "{classes:?}");
+        }
+    }
+
+    #[test]
+    fn sets_of_enum_values_are_split_on_the_values_written() {
+        let mut all = subsets(0b1010);
+        all.sort_unstable();
+        assert_eq!(all, [0b0000, 0b0010, 0b1000, 0b1010]);
+        assert!(subsets(u64::MAX).is_empty(), "too many to try");
+    }
+}

@@ -293,6 +293,7 @@ impl<'p> Analysis<'p> {
             .collect();
         for &(b, gb) in &graded {
             let Some(cb) = model.rule(b).condition.as_ref() else { continue };
+            let mut reported = false;
             for &(a, ga) in &graded {
                 if ga >= gb {
                     continue;
@@ -332,9 +333,66 @@ impl<'p> Analysis<'p> {
                      that `{ra}` does not cover",
                     witness::one_line(&json)
                 )));
+                reported = true;
                 break;
             }
+            if !reported {
+                self.shadowed_by_several(&graded, b, gb, cb);
+            }
         }
+    }
+
+    /// A grade rule that no one more severe rule covers, but several together do.
+    fn shadowed_by_several(&mut self, graded: &[(RuleId, GradeId)], b: RuleId, gb: GradeId, cb: &'p Expr) {
+        let model = self.model;
+        let severe: Vec<(RuleId, Option<&Expr>)> =
+            graded.iter().filter(|(_, g)| *g < gb).map(|(r, _)| (*r, model.rule(*r).condition.as_ref())).collect();
+        if severe.len() < 2 || self.budget == 0 {
+            return;
+        }
+        let mut exprs: Vec<&Expr> = vec![cb];
+        exprs.extend(severe.iter().filter_map(|(_, c)| *c));
+        let Some(reads) = self.reads(&exprs) else { return };
+        let mut example: Option<Json> = None;
+        let escaped = self.cases(&reads, |eval| {
+            if !eval.fires(Some(cb)) {
+                return false;
+            }
+            if example.is_none() {
+                example = Some(witness::ticket_json(model, eval.slots));
+            }
+            !severe.iter().any(|(_, c)| eval.fires(*c))
+        });
+        let (Some(false), Some(json)) = (escaped, example) else { return };
+        let Some(decision) = witness::decide(self.program, &json) else { return };
+        let fired: Vec<RuleId> =
+            severe.iter().map(|(r, _)| *r).filter(|r| decision.trace.fired.contains(&Owner::Rule(*r))).collect();
+        let Some(grade) = decision.grade.filter(|g| *g < gb) else { return };
+        if fired.is_empty() || !decision.trace.fired.contains(&Owner::Rule(b)) {
+            return;
+        }
+        let names: Vec<String> = severe.iter().map(|(r, _)| format!("`{}`", model.rule(*r).name)).collect();
+        let (rb, nb, ng) = (&model.rule(b).name, &model.grade(gb).name, &model.grade(grade).name);
+        let mut d = Diagnostic::warning(
+            "shadowed",
+            format!(
+                "rule `{rb}` never decides the grade: whenever it fires, one of {} gives a more severe one",
+                names.join(", ")
+            ),
+        )
+        .label(cb.span, format!("whenever this holds, grade {nb} is overruled"));
+        for (r, c) in &severe {
+            if let Some(c) = c {
+                let text =
+                    if fired.contains(r) { "this holds for the ticket below" } else { "this covers the other cases" };
+                d = d.label(c.span, text);
+            }
+        }
+        self.diagnostics.push(d.help(format!(
+            "for example, this ticket gets grade {ng}: {}; remove `{rb}`, or give it a condition the others do not \
+             cover",
+            witness::one_line(&json)
+        )));
     }
 
     fn verify_shadow(&self, json: &Json, a: RuleId, b: RuleId, ga: GradeId) -> bool {
