@@ -166,7 +166,13 @@ pub(super) fn domain(model: &Model, reads: &Reads, field: FieldId, base: &Value)
             (0..model.enum_def(e).values.len()).filter_map(|i| u16::try_from(i).ok()).map(Value::Enum).collect()
         }
         (Type::EnumSet(e), Some(_)) => {
-            let mask = reads.mentioned.get(&e.index()).copied().unwrap_or(0);
+            let mentioned = reads.mentioned.get(&e.index()).copied().unwrap_or(0);
+            // One value no condition names stands for all of them: a set holding any of
+            // them is not equal to a set written in the policy.
+            let all = model.enum_def(e).values.len();
+            let every = if all >= 64 { u64::MAX } else { (1u64 << all) - 1 };
+            let other = every & !mentioned;
+            let mask = mentioned | (other & other.wrapping_neg());
             subsets(mask).into_iter().map(Value::EnumSet).collect()
         }
         (Type::Int, Some(numbers)) => int_classes(def, numbers),
