@@ -209,6 +209,8 @@ fn subsets(mask: u64) -> Vec<u64> {
         out.push(sub);
         sub = (sub - 1) & mask;
     }
+    // Smaller sets first: the first case found is then the shortest ticket to read.
+    out.sort_unstable_by_key(|bits| (bits.count_ones(), *bits));
     out
 }
 
