@@ -26,7 +26,9 @@ use crate::value::Value;
 /// The most cases one check may try: more, and the check is skipped.
 const CASES_PER_CHECK: u64 = 1 << 14;
 /// The most cases the whole analysis may try.
-const CASES_IN_ALL: u64 = 1 << 21;
+const CASES_IN_ALL: u64 = 1 << 24;
+/// The most findings shown: past them, a policy has a pattern to fix, not a list to read.
+const MAX_FINDINGS: usize = 200;
 /// How many satisfying cases a conflict is verified with before it is given up.
 const VERIFY_ATTEMPTS: usize = 4;
 
@@ -41,8 +43,8 @@ pub(crate) fn analyse(program: &Program) -> Vec<Diagnostic> {
     if analysis.budget == 0 {
         analysis.diagnostics.push(
             Diagnostic::warning("analysis_incomplete", "the analysis stopped before it was done").help(format!(
-                "it tries at most {CASES_IN_ALL} cases in all, so that a large policy is checked in seconds; \
-                     what was found is shown, and later rules may hide more"
+                "it tries at most {CASES_IN_ALL} cases in all, so that a large policy is checked in seconds, and \
+                 shows at most {MAX_FINDINGS} findings; what was found is shown, and later rules may hide more"
             )),
         );
     }
@@ -56,11 +58,14 @@ enum Target {
     Value(ValueId),
 }
 
-/// A statement that sets a deadline or value: its rule, guard and expression.
+/// A statement that sets a deadline or value: its rule, guard and expression, what its rule
+/// and guard read (`None`: beyond the method), and its expression written without spans.
 struct Setter<'m> {
     rule: RuleId,
     guard: Option<&'m Expr>,
     expr: &'m Expr,
+    reads: Option<Reads>,
+    shape: String,
 }
 
 struct Analysis<'p> {
@@ -72,6 +77,8 @@ struct Analysis<'p> {
     /// Rules whose condition can never hold.
     never: Vec<bool>,
     budget: u64,
+    /// How many rules set a grade: the work of deciding the grade in one case.
+    grade_rules: u64,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -94,8 +101,19 @@ impl<'p> Analysis<'p> {
             grade_reads,
             never: vec![false; model.rules.len()],
             budget: CASES_IN_ALL,
+            grade_rules: u64::try_from(model.rules.iter().filter(|r| r.grade.is_some()).count()).unwrap_or(u64::MAX),
             diagnostics: Vec::new(),
         }
+    }
+
+    /// Take `cost` from the budget; `None`, and nothing more is tried, when it is spent.
+    fn spend(&mut self, cost: u64) -> Option<()> {
+        if cost > self.budget || self.diagnostics.len() >= MAX_FINDINGS {
+            self.budget = 0;
+            return None;
+        }
+        self.budget -= cost;
+        Some(())
     }
 
     /// What these conditions read, the grade's own reads included when they read it.
@@ -124,11 +142,9 @@ impl<'p> Analysis<'p> {
                 return None;
             }
         }
-        if total > self.budget {
-            self.budget = 0;
-            return None;
-        }
-        self.budget -= total;
+        // A case that reads the grade decides it first, from every grade rule.
+        let cost = if reads.grade { total.saturating_mul(1 + self.grade_rules) } else { total };
+        self.spend(cost)?;
         let mut slots = self.base.clone();
         let mut digits = vec![0usize; fields.len()];
         loop {
@@ -190,7 +206,17 @@ impl<'p> Analysis<'p> {
                     EffectKind::Value(v) => (Target::Value(v.name), &v.expr),
                     _ => continue,
                 };
-                setters.entry(target).or_default().push(Setter { rule: id, guard: effect.guard.as_ref(), expr });
+                let exprs: Vec<&Expr> =
+                    [rule.condition.as_ref(), effect.guard.as_ref()].into_iter().flatten().collect();
+                let reads = self.reads(&exprs);
+                let shape = without_spans(&format!("{:?}", expr.kind));
+                setters.entry(target).or_default().push(Setter {
+                    rule: id,
+                    guard: effect.guard.as_ref(),
+                    expr,
+                    reads,
+                    shape,
+                });
             }
         }
         for (target, list) in &setters {
@@ -198,11 +224,15 @@ impl<'p> Analysis<'p> {
                 for second in list.iter().skip(a + 1) {
                     // Two statements of one rule are the rule's own business; written alike,
                     // they cannot give different results.
-                    if first.rule == second.rule || same_expr(first.expr, second.expr) {
+                    if first.rule == second.rule || first.shape == second.shape {
                         continue;
                     }
-                    if self.budget == 0 {
+                    // Every pair costs a little, so that many pairs beyond the method end too.
+                    if self.spend(1).is_none() {
                         return;
+                    }
+                    if first.reads.is_none() || second.reads.is_none() {
+                        continue;
                     }
                     self.conflict(*target, first, second);
                 }
@@ -213,8 +243,9 @@ impl<'p> Analysis<'p> {
     fn conflict(&mut self, target: Target, first: &Setter<'p>, second: &Setter<'p>) {
         let model = self.model;
         let (c1, c2) = (model.rule(first.rule).condition.as_ref(), model.rule(second.rule).condition.as_ref());
-        let exprs: Vec<&Expr> = [c1, first.guard, c2, second.guard].into_iter().flatten().collect();
-        let Some(reads) = self.reads(&exprs) else { return };
+        let (Some(r1), Some(r2)) = (&first.reads, &second.reads) else { return };
+        let mut reads = r1.clone();
+        reads.merge(r2);
         let mut found: Vec<Vec<Value>> = Vec::new();
         self.cases(&reads, |eval| {
             if eval.fires(c1) && eval.fires(first.guard) && eval.fires(c2) && eval.fires(second.guard) {
@@ -298,7 +329,7 @@ impl<'p> Analysis<'p> {
                 if ga >= gb {
                     continue;
                 }
-                if self.budget == 0 {
+                if self.spend(1).is_none() {
                     return;
                 }
                 let ca = model.rule(a).condition.as_ref();
@@ -347,7 +378,7 @@ impl<'p> Analysis<'p> {
         let model = self.model;
         let severe: Vec<(RuleId, Option<&Expr>)> =
             graded.iter().filter(|(_, g)| *g < gb).map(|(r, _)| (*r, model.rule(*r).condition.as_ref())).collect();
-        if severe.len() < 2 || self.budget == 0 {
+        if severe.len() < 2 || self.spend(1).is_none() {
             return;
         }
         let mut exprs: Vec<&Expr> = vec![cb];
@@ -515,12 +546,8 @@ impl<'p> Analysis<'p> {
     }
 }
 
-/// Whether two expressions are written alike, wherever they stand: their debug forms
-/// with every span left out (spans are the only part that differs between two copies).
-fn same_expr(a: &Expr, b: &Expr) -> bool {
-    without_spans(&format!("{:?}", a.kind)) == without_spans(&format!("{:?}", b.kind))
-}
-
+/// An expression's debug form with every span left out: two expressions written alike,
+/// wherever they stand, have the same (spans are the only part that differs between them).
 fn without_spans(debug: &str) -> String {
     let mut out = String::with_capacity(debug.len());
     let mut rest = debug;
