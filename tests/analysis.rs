@@ -105,3 +105,38 @@ fn a_grade_ii_rule_implied_by_a_grade_i_rule_is_shadowed() {
     let fired: Vec<&str> = decision.trace().map(|t| t.name()).collect();
     assert!(fired.contains(&"urgent") && fired.contains(&"safety_and_repeat"), "{fired:?}");
 }
+
+/// `triage check` with its diagnostics as the command line writes them, wrapped.
+fn check_as_shown(path: &str) -> (i32, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_triage"))
+        .args(["check", "--color", "never", path])
+        .current_dir(common::crate_root())
+        .output()
+        .expect("triage runs");
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn a_counterexample_copied_from_the_terminal_is_the_ticket_eval_decides() {
+    let path = "tests/corpus/analysis/conflict_after_sales.triage";
+    let (code, shown) = check_as_shown(path);
+    assert_eq!(code, 1, "a conflict is an error:\n{shown}");
+    // The help's ticket, as a user selects it: from `{` to the `}` before `; make`,
+    // across the wrapped lines with their indentation.
+    let help = &shown[shown.find("wins silently: ").expect("the conflict's help")..];
+    let (start, end) = (help.find('{').expect("a ticket"), help.find("}; make").expect("a ticket"));
+    let copied = &help[start..=end];
+    // Pasted as it is, line breaks and indentation included.
+    let file = std::env::temp_dir().join(format!("triage-analysis-{}.json", std::process::id()));
+    std::fs::write(&file, copied).expect("temp file");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_triage"))
+        .args(["eval", path, file.to_str().expect("utf-8 path")])
+        .current_dir(common::crate_root())
+        .output()
+        .expect("triage runs");
+    let _ = std::fs::remove_file(&file);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let decision: serde_json::Value = serde_json::from_slice(&out.stdout).expect("a decision");
+    assert_eq!(decision["grade"], "II");
+    assert_eq!(decision["deadlines"]["resolve"], "2025-06-13T18:00:00+08:00", "the later rule's deadline");
+}

@@ -466,7 +466,24 @@ impl<'p> Analysis<'p> {
                 })
                 .collect();
             if triggers.is_empty() {
-                // The checker already names actions no rule triggers.
+                // The checker already names actions no rule triggers; here, every rule that
+                // triggers one can never fire.
+                let triggered_somewhere = model.rules.iter().any(|r| {
+                    r.effects.iter().any(|e| {
+                        matches!(&e.kind, EffectKind::Action(actions) if actions.iter().any(|a| exemption.actions.contains(a)))
+                    })
+                });
+                if triggered_somewhere {
+                    let names = self.action_list(&exemption.actions);
+                    self.diagnostics.push(
+                        Diagnostic::warning(
+                            "dead_exemption",
+                            format!("exemption `{}` can never apply", exemption.name),
+                        )
+                        .label(condition.span, format!("{names} is never triggered"))
+                        .help("every rule that triggers an action it removes can never fire (see above)"),
+                    );
+                }
                 continue;
             }
             let mut exprs: Vec<&Expr> = vec![condition];
