@@ -175,19 +175,47 @@ impl<'p> Analysis<'p> {
     }
 
     /// `triage::unreachable`: a rule whose condition no ticket satisfies.
+    /// Also a statement's guard that never holds while its rule fires.
     fn unreachable_rules(&mut self) {
         for (i, rule) in self.model.rules.iter().enumerate() {
-            let Some(condition) = &rule.condition else { continue };
-            let Some(reads) = self.reads(&[condition]) else { continue };
-            if self.cases(&reads, |eval| eval.truth(condition) == Some(true)) != Some(false) {
-                continue;
+            let condition = rule.condition.as_ref();
+            if let Some(c) = condition {
+                let Some(reads) = self.reads(&[c]) else { continue };
+                if self.cases(&reads, |eval| eval.truth(c) == Some(true)) == Some(false) {
+                    self.never[i] = true;
+                    self.diagnostics.push(
+                        Diagnostic::warning("unreachable", format!("rule `{}` can never fire", rule.name))
+                            .label(c.span, "no ticket satisfies this condition")
+                            .help(format!(
+                                "every combination of the values it reads was tried: {}",
+                                self.field_list(&reads)
+                            )),
+                    );
+                    continue;
+                }
             }
-            self.never[i] = true;
-            self.diagnostics.push(
-                Diagnostic::warning("unreachable", format!("rule `{}` can never fire", rule.name))
-                    .label(condition.span, "no ticket satisfies this condition")
-                    .help(format!("every combination of the values it reads was tried: {}", self.field_list(&reads))),
-            );
+            for effect in &rule.effects {
+                let Some(guard) = &effect.guard else { continue };
+                let exprs: Vec<&Expr> = [condition, Some(guard)].into_iter().flatten().collect();
+                let Some(reads) = self.reads(&exprs) else { continue };
+                if self.cases(&reads, |eval| eval.fires(condition) && eval.truth(guard) == Some(true)) != Some(false) {
+                    continue;
+                }
+                let mut d = Diagnostic::warning(
+                    "unreachable",
+                    format!(
+                        "a statement of rule `{}` never applies: its `when` never holds while the rule fires",
+                        rule.name
+                    ),
+                )
+                .label(guard.span, "never holds when the rule fires");
+                if let Some(c) = condition {
+                    d = d.label(c.span, "the rule fires only when this holds");
+                }
+                self.diagnostics.push(
+                    d.help(format!("every combination of the values they read was tried: {}", self.field_list(&reads))),
+                );
+            }
         }
     }
 
