@@ -250,9 +250,8 @@ impl<'p> Analysis<'p> {
         for (target, list) in &setters {
             for (a, first) in list.iter().enumerate() {
                 for second in list.iter().skip(a + 1) {
-                    // Two statements of one rule are the rule's own business; written alike,
-                    // they cannot give different results.
-                    if first.rule == second.rule || first.shape == second.shape {
+                    // Written alike, two statements cannot give different results.
+                    if first.shape == second.shape {
                         continue;
                     }
                     // Every pair costs a little, so that many pairs beyond the method end too.
@@ -262,13 +261,13 @@ impl<'p> Analysis<'p> {
                     if first.reads.is_none() || second.reads.is_none() {
                         continue;
                     }
-                    self.conflict(*target, first, second);
+                    self.conflict(*target, first, second, list);
                 }
             }
         }
     }
 
-    fn conflict(&mut self, target: Target, first: &Setter<'p>, second: &Setter<'p>) {
+    fn conflict(&mut self, target: Target, first: &Setter<'p>, second: &Setter<'p>, list: &[Setter<'p>]) {
         let model = self.model;
         let (c1, c2) = (model.rule(first.rule).condition.as_ref(), model.rule(second.rule).condition.as_ref());
         let (Some(r1), Some(r2)) = (&first.reads, &second.reads) else { return };
@@ -284,12 +283,22 @@ impl<'p> Analysis<'p> {
         // Each case as found, then with other values for the fields it leaves alone.
         let fixed: Vec<FieldId> = reads.fields.keys().chain(reads.presence.keys()).copied().collect();
         let candidates = found.iter().flat_map(|slots| {
+            // Where each statement's result stands among those its rule sets for this ticket.
+            let grade = if reads.grade { Eval::decide_grade(model, slots) } else { None };
+            let eval = Eval { model, slots, grade };
+            let place = |setter: &Setter<'p>| -> Option<(usize, usize)> {
+                let applying: Vec<&Setter<'p>> =
+                    list.iter().filter(|s| s.rule == setter.rule && eval.fires(s.guard)).collect();
+                let at = applying.iter().position(|s| std::ptr::eq(*s, setter))?;
+                Some((at, applying.len()))
+            };
+            let places = place(first).zip(place(second));
             std::iter::once(slots.clone())
                 .chain(witness::variants(model, slots, &fixed))
-                .map(|s| witness::ticket_json(model, &s))
+                .filter_map(move |s| Some((witness::ticket_json(model, &s), places?)))
         });
-        for json in candidates {
-            let Some((one, two)) = self.set_by_both(&json, target, first.rule, second.rule) else { continue };
+        for (json, places) in candidates {
+            let Some((one, two)) = self.set_by_both(&json, target, (first, second), places) else { continue };
             if one == two {
                 continue;
             }
@@ -298,7 +307,21 @@ impl<'p> Analysis<'p> {
                 Target::Value(v) => ("value", model.value_name(v)),
             };
             let (r1, r2) = (&model.rule(first.rule).name, &model.rule(second.rule).name);
-            self.diagnostics.push(
+            let json = witness::one_line(&json);
+            let d = if first.rule == second.rule {
+                Diagnostic::error(
+                    "conflict",
+                    format!(
+                        "two statements of rule `{r1}` set {what} `{name}` to different results for the same ticket"
+                    ),
+                )
+                .label(first.expr.span, format!("this sets `{name}` to {one}"))
+                .label(second.expr.span, format!("this sets `{name}` to {two}"))
+                .help(format!(
+                    "both apply to this ticket, and the later one wins silently: {json}; make their `when`s exclusive, \
+                     or write the two cases as one statement"
+                ))
+            } else {
                 Diagnostic::error(
                     "conflict",
                     format!("rules `{r1}` and `{r2}` set {what} `{name}` to different results for the same ticket"),
@@ -306,37 +329,52 @@ impl<'p> Analysis<'p> {
                 .label(first.expr.span, format!("`{r1}` sets `{name}` to {one}"))
                 .label(second.expr.span, format!("`{r2}` sets `{name}` to {two}"))
                 .help(format!(
-                    "both rules fire for this ticket, and the later one wins silently: {}; make their conditions \
-                     exclusive, or write the two cases as one rule",
-                    witness::one_line(&json)
-                )),
-            );
+                    "both rules fire for this ticket, and the later one wins silently: {json}; make their conditions \
+                     exclusive, or write the two cases as one rule"
+                ))
+            };
+            self.diagnostics.push(d);
             return;
         }
     }
 
-    /// Decide a ticket; what the two rules set the target to, when both set it.
-    fn set_by_both(&self, json: &Json, target: Target, first: RuleId, second: RuleId) -> Option<(String, String)> {
+    /// Decide a ticket; what the two statements set the target to, when both set it. A
+    /// rule's results are told apart by their order: `places` says where each statement's
+    /// stands among the results its rule sets, and how many it sets, which the decision
+    /// must bear out.
+    fn set_by_both(
+        &self,
+        json: &Json,
+        target: Target,
+        (first, second): (&Setter<'p>, &Setter<'p>),
+        places: ((usize, usize), (usize, usize)),
+    ) -> Option<(String, String)> {
         let decision = witness::decide(self.program, json)?;
         let trace = &decision.trace;
         let entry =
             |rule: RuleId| trace.fired.iter().position(|o| *o == Owner::Rule(rule)).and_then(|i| u32::try_from(i).ok());
-        let result = |rule: RuleId| -> Option<String> {
-            let entry = entry(rule)?;
-            match target {
+        let result = |setter: &Setter<'p>, (at, count): (usize, usize)| -> Option<String> {
+            let entry = entry(setter.rule)?;
+            let results: Vec<String> = match target {
                 Target::Deadline(d) => trace
                     .reckonings
                     .iter()
-                    .find(|(e, r)| *e == entry && r.deadline == d)
-                    .map(|(_, r)| self.program.instant(r.at).to_string()),
+                    .filter(|(e, r)| *e == entry && r.deadline == d)
+                    .map(|(_, r)| self.program.instant(r.at).to_string())
+                    .collect(),
                 Target::Value(v) => trace
                     .values
                     .iter()
-                    .find(|(e, name, ..)| *e == entry && *name == v)
-                    .and_then(|(_, _, value, ty)| decision.computed(value, *ty).map(|c| c.to_string())),
+                    .filter(|(e, name, ..)| *e == entry && *name == v)
+                    .filter_map(|(_, _, value, ty)| decision.computed(value, *ty).map(|c| c.to_string()))
+                    .collect(),
+            };
+            if results.len() != count {
+                return None;
             }
+            results.into_iter().nth(at)
         };
-        Some((result(first)?, result(second)?))
+        Some((result(first, places.0)?, result(second, places.1)?))
     }
 
     /// `triage::shadowed`: a grade rule that never decides the grade, because a rule of a
