@@ -15,6 +15,7 @@
 //!
 #![doc = include_str!("../ARCHITECTURE.md")]
 
+mod analysis;
 mod batch;
 mod calendar;
 mod calendar_view;

@@ -200,6 +200,7 @@ pub fn check_file(path: impl AsRef<Path>) -> Vec<Diagnostic> {
 pub fn check_file_with(path: impl AsRef<Path>, limits: &Limits, today: Option<chrono::NaiveDate>) -> Vec<Diagnostic> {
     let mut loader = Loader::new(limits);
     loader.today = today;
+    loader.analyse = true;
     loader.load_policy(&policy_of(path.as_ref()));
     loader.diagnose().1
 }
@@ -215,6 +216,7 @@ pub fn check_source_with(
 ) -> Vec<Diagnostic> {
     let mut loader = Loader::new(limits);
     loader.today = today;
+    loader.analyse = true;
     loader.load_text(name, text, base_dir);
     loader.diagnose().1
 }
@@ -234,6 +236,9 @@ struct Loader {
     limits: Limits,
     /// The date calendars are checked to run beyond, when given.
     today: Option<chrono::NaiveDate>,
+    /// Whether a policy that checks is analysed too (`triage check`); loading a policy to
+    /// decide tickets does not wait for it.
+    analyse: bool,
     sources: Vec<Arc<Source>>,
     files: Vec<ast::File>,
     by_path: HashMap<PathBuf, FileId>,
@@ -245,6 +250,7 @@ impl Loader {
         Loader {
             limits: limits.clone(),
             today: None,
+            analyse: false,
             sources: Vec::new(),
             files: Vec::new(),
             by_path: HashMap::new(),
@@ -356,14 +362,31 @@ impl Loader {
         id
     }
 
+    /// `file:line:column` of a span, for the compiled program's messages.
+    fn location(&self, span: crate::source::Span) -> String {
+        match self.sources.get(usize::from(span.file)) {
+            Some(source) => source.location(span.start),
+            None => "<policy>".into(),
+        }
+    }
+
     /// Check what was loaded: the model (if error-free) and every diagnostic.
     fn diagnose(&mut self) -> (Option<crate::model::Model>, Vec<Diagnostic>) {
         if self.files.is_empty() || self.diagnostics.iter().any(|d| d.severity() == Severity::Error) {
             return (None, std::mem::take(&mut self.diagnostics));
         }
         let checked = check(&self.files, 0, &self.limits, self.today);
+        let mut diagnostics = checked.diagnostics;
+        if let Some(model) = checked.model.as_ref().filter(|m| self.analyse && !m.name.is_empty()) {
+            if diagnostics.iter().all(|d| d.severity() != Severity::Error) {
+                // The analysis verifies every counterexample with the evaluator, so it needs
+                // the compiled program.
+                let program = compile(model.clone(), |span| self.location(span));
+                diagnostics.extend(crate::analysis::analyse(&program));
+            }
+        }
         let sources = &self.sources;
-        self.diagnostics.extend(checked.diagnostics.into_iter().map(|d| match d.primary_file() {
+        self.diagnostics.extend(diagnostics.into_iter().map(|d| match d.primary_file() {
             Some(file) if !d.has_source() => d.in_source(sources[file as usize].clone()),
             _ => d,
         }));
@@ -376,10 +399,7 @@ impl Loader {
             diagnostics.into_iter().partition(|d| d.severity() == Severity::Error);
         match model {
             Some(model) if errors.is_empty() && !model.name.is_empty() => Ok(Policy {
-                program: Arc::new(compile(model, |span| match self.sources.get(usize::from(span.file)) {
-                    Some(source) => source.location(span.start),
-                    None => "<policy>".into(),
-                })),
+                program: Arc::new(compile(model, |span| self.location(span))),
                 ticket_bytes: self.limits.ticket_bytes,
                 warnings: warnings.into(),
                 sources: self.sources.into(),

@@ -1,0 +1,649 @@
+//! Static analysis of a checked, compiled policy: conflicts, shadowed grade rules,
+//! unreachable rules and dead exemptions, each with the rules involved and, where one
+//! exists, a counterexample ticket decided by the real evaluator before it is shown.
+//!
+//! The method is case splitting over finite domains (see [`cases`]): the fields two
+//! conditions read are given one value of each class their conditions tell apart, and every
+//! combination is tried. A condition that reads anything else (text, times, arithmetic,
+//! calendars, deadlines) is beyond the method and the check that needs it is skipped: the
+//! analysis never reports what it has not shown. A budget of cases keeps a large policy's
+//! analysis within seconds; past it, the remaining checks are skipped.
+
+mod cases;
+mod witness;
+
+use std::collections::BTreeMap;
+
+use serde_json::Value as Json;
+
+use self::cases::{domain, Eval, Reads};
+use crate::compile::Program;
+use crate::diagnostic::Diagnostic;
+use crate::eval::error::Owner;
+use crate::model::{ActionId, DeadlineId, EffectKind, Expr, FieldId, GradeId, Id, Model, RuleId, ValueId};
+use crate::value::Value;
+
+/// The most cases one check may try: more, and the check is skipped.
+const CASES_PER_CHECK: u64 = 1 << 14;
+/// The most cases the whole analysis may try.
+const CASES_IN_ALL: u64 = 1 << 24;
+/// The most findings shown: past them, a policy has a pattern to fix, not a list to read.
+const MAX_FINDINGS: usize = 200;
+/// How many satisfying cases a conflict is verified with before it is given up.
+const VERIFY_ATTEMPTS: usize = 4;
+
+/// Analyse a policy that checked without errors; the findings as diagnostics.
+pub(crate) fn analyse(program: &Program) -> Vec<Diagnostic> {
+    let mut analysis = Analysis::new(program);
+    analysis.unreachable_rules();
+    analysis.conflicts();
+    analysis.shadowed();
+    analysis.dead_exemptions();
+    analysis.gaps();
+    if analysis.budget == 0 {
+        analysis.diagnostics.push(
+            Diagnostic::warning("analysis_incomplete", "the analysis stopped before it was done").help(format!(
+                "it tries at most {CASES_IN_ALL} cases in all, so that a large policy is checked in seconds, and \
+                 shows at most {MAX_FINDINGS} findings; what was found is shown, and later rules may hide more"
+            )),
+        );
+    }
+    analysis.diagnostics
+}
+
+/// What a deadline or value statement sets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Target {
+    Deadline(DeadlineId),
+    Value(ValueId),
+}
+
+/// A statement that sets a deadline or value: its rule, guard and expression, what its rule
+/// and guard read (`None`: beyond the method), and its expression written without spans.
+struct Setter<'m> {
+    rule: RuleId,
+    guard: Option<&'m Expr>,
+    expr: &'m Expr,
+    reads: Option<Reads>,
+    shape: String,
+}
+
+struct Analysis<'p> {
+    program: &'p Program,
+    model: &'p Model,
+    base: Vec<Value>,
+    /// What deciding the grade reads, if within the method.
+    grade_reads: Option<Reads>,
+    /// Rules whose condition can never hold.
+    never: Vec<bool>,
+    budget: u64,
+    /// How many rules set a grade: the work of deciding the grade in one case.
+    grade_rules: u64,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl<'p> Analysis<'p> {
+    fn new(program: &'p Program) -> Analysis<'p> {
+        let model = &program.model;
+        let mut grade_reads = Some(Reads::default());
+        for rule in model.rules.iter().filter(|r| r.grade.is_some()) {
+            if let Some(c) = &rule.condition {
+                match (Reads::of(model, c), grade_reads.as_mut()) {
+                    (Ok(r), Some(all)) => all.merge(&r),
+                    _ => grade_reads = None,
+                }
+            }
+        }
+        Analysis {
+            program,
+            model,
+            base: witness::base_slots(model),
+            grade_reads,
+            never: vec![false; model.rules.len()],
+            budget: CASES_IN_ALL,
+            grade_rules: u64::try_from(model.rules.iter().filter(|r| r.grade.is_some()).count()).unwrap_or(u64::MAX),
+            diagnostics: Vec::new(),
+        }
+    }
+
+    /// Take `cost` from the budget; `None`, and nothing more is tried, when it is spent.
+    fn spend(&mut self, cost: u64) -> Option<()> {
+        if cost > self.budget || self.diagnostics.len() >= MAX_FINDINGS {
+            self.budget = 0;
+            return None;
+        }
+        self.budget -= cost;
+        Some(())
+    }
+
+    /// What these conditions read, the grade's own reads included when they read it.
+    fn reads(&self, exprs: &[&Expr]) -> Option<Reads> {
+        let mut all = Reads::default();
+        for e in exprs {
+            all.merge(&Reads::of(self.model, e).ok()?);
+        }
+        if all.grade {
+            all.merge(self.grade_reads.as_ref()?);
+        }
+        Some(all)
+    }
+
+    /// Try every case of what `reads` reads, calling `visit` with each case's evaluator
+    /// until it returns true. `None` when the budget does not allow it; else whether
+    /// `visit` stopped the search.
+    fn cases(&mut self, reads: &Reads, mut visit: impl FnMut(&Eval<'_>) -> bool) -> Option<bool> {
+        let fields: Vec<FieldId> = reads.fields.keys().chain(reads.presence.keys()).copied().collect();
+        let domains: Vec<Vec<Value>> =
+            fields.iter().map(|f| domain(self.model, reads, *f, self.base.get(f.index())?)).collect::<Option<_>>()?;
+        let mut total: u64 = 1;
+        for d in &domains {
+            total = total.checked_mul(u64::try_from(d.len()).ok()?)?;
+            if total > CASES_PER_CHECK {
+                return None;
+            }
+        }
+        // A case that reads the grade decides it first, from every grade rule.
+        let cost = if reads.grade { total.saturating_mul(1 + self.grade_rules) } else { total };
+        self.spend(cost)?;
+        let mut slots = self.base.clone();
+        let mut digits = vec![0usize; fields.len()];
+        loop {
+            for ((f, d), i) in fields.iter().zip(&domains).zip(&digits) {
+                if let (Some(slot), Some(v)) = (slots.get_mut(f.index()), d.get(*i)) {
+                    *slot = v.clone();
+                }
+            }
+            let grade = if reads.grade { Eval::decide_grade(self.model, &slots) } else { None };
+            let eval = Eval { model: self.model, slots: &slots, grade };
+            if visit(&eval) {
+                return Some(true);
+            }
+            // The next case, as a mixed-radix counter.
+            let mut position = 0;
+            loop {
+                let (Some(digit), Some(d)) = (digits.get_mut(position), domains.get(position)) else {
+                    return Some(false);
+                };
+                *digit += 1;
+                if *digit < d.len() {
+                    break;
+                }
+                *digit = 0;
+                position += 1;
+            }
+        }
+    }
+
+    /// `triage::unreachable`: a rule whose condition no ticket satisfies.
+    /// Also a statement's guard that never holds while its rule fires.
+    fn unreachable_rules(&mut self) {
+        for (i, rule) in self.model.rules.iter().enumerate() {
+            let condition = rule.condition.as_ref();
+            if let Some(c) = condition {
+                let Some(reads) = self.reads(&[c]) else { continue };
+                if self.cases(&reads, |eval| eval.truth(c) == Some(true)) == Some(false) {
+                    self.never[i] = true;
+                    self.diagnostics.push(
+                        Diagnostic::warning("unreachable", format!("rule `{}` can never fire", rule.name))
+                            .label(c.span, "no ticket satisfies this condition")
+                            .help(format!(
+                                "every combination of the values it reads was tried: {}",
+                                self.field_list(&reads)
+                            )),
+                    );
+                    continue;
+                }
+            }
+            for effect in &rule.effects {
+                let Some(guard) = &effect.guard else { continue };
+                let exprs: Vec<&Expr> = [condition, Some(guard)].into_iter().flatten().collect();
+                let Some(reads) = self.reads(&exprs) else { continue };
+                if self.cases(&reads, |eval| eval.fires(condition) && eval.truth(guard) == Some(true)) != Some(false) {
+                    continue;
+                }
+                let mut d = Diagnostic::warning(
+                    "unreachable",
+                    format!(
+                        "a statement of rule `{}` never applies: its `when` never holds while the rule fires",
+                        rule.name
+                    ),
+                )
+                .label(guard.span, "never holds when the rule fires");
+                if let Some(c) = condition {
+                    d = d.label(c.span, "the rule fires only when this holds");
+                }
+                self.diagnostics.push(
+                    d.help(format!("every combination of the values they read was tried: {}", self.field_list(&reads))),
+                );
+            }
+        }
+    }
+
+    /// `triage::conflict`: two rules that both fire for one ticket and set one deadline or
+    /// value to different results.
+    fn conflicts(&mut self) {
+        let mut setters: BTreeMap<Target, Vec<Setter<'p>>> = BTreeMap::new();
+        for (i, rule) in self.model.rules.iter().enumerate() {
+            let Some(id) = RuleId::new(i) else { break };
+            if self.never[i] {
+                continue;
+            }
+            for effect in &rule.effects {
+                let (target, expr) = match &effect.kind {
+                    EffectKind::Deadline(d) => (Target::Deadline(d.name), &d.expr),
+                    EffectKind::Value(v) => (Target::Value(v.name), &v.expr),
+                    _ => continue,
+                };
+                let exprs: Vec<&Expr> =
+                    [rule.condition.as_ref(), effect.guard.as_ref()].into_iter().flatten().collect();
+                let reads = self.reads(&exprs);
+                let shape = without_spans(&format!("{:?}", expr.kind));
+                setters.entry(target).or_default().push(Setter {
+                    rule: id,
+                    guard: effect.guard.as_ref(),
+                    expr,
+                    reads,
+                    shape,
+                });
+            }
+        }
+        for (target, list) in &setters {
+            for (a, first) in list.iter().enumerate() {
+                for second in list.iter().skip(a + 1) {
+                    // Written alike, two statements cannot give different results.
+                    if first.shape == second.shape {
+                        continue;
+                    }
+                    // Every pair costs a little, so that many pairs beyond the method end too.
+                    if self.spend(1).is_none() {
+                        return;
+                    }
+                    if first.reads.is_none() || second.reads.is_none() {
+                        continue;
+                    }
+                    self.conflict(*target, first, second, list);
+                }
+            }
+        }
+    }
+
+    fn conflict(&mut self, target: Target, first: &Setter<'p>, second: &Setter<'p>, list: &[Setter<'p>]) {
+        let model = self.model;
+        let (c1, c2) = (model.rule(first.rule).condition.as_ref(), model.rule(second.rule).condition.as_ref());
+        let (Some(r1), Some(r2)) = (&first.reads, &second.reads) else { return };
+        let mut reads = r1.clone();
+        reads.merge(r2);
+        let mut found: Vec<Vec<Value>> = Vec::new();
+        self.cases(&reads, |eval| {
+            if eval.fires(c1) && eval.fires(first.guard) && eval.fires(c2) && eval.fires(second.guard) {
+                found.push(eval.slots.to_vec());
+            }
+            found.len() >= VERIFY_ATTEMPTS
+        });
+        // Each case as found, then with other values for the fields it leaves alone.
+        let fixed: Vec<FieldId> = reads.fields.keys().chain(reads.presence.keys()).copied().collect();
+        let candidates = found.iter().flat_map(|slots| {
+            // Where each statement's result stands among those its rule sets for this ticket.
+            let grade = if reads.grade { Eval::decide_grade(model, slots) } else { None };
+            let eval = Eval { model, slots, grade };
+            let place = |setter: &Setter<'p>| -> Option<(usize, usize)> {
+                let applying: Vec<&Setter<'p>> =
+                    list.iter().filter(|s| s.rule == setter.rule && eval.fires(s.guard)).collect();
+                let at = applying.iter().position(|s| std::ptr::eq(*s, setter))?;
+                Some((at, applying.len()))
+            };
+            let places = place(first).zip(place(second));
+            std::iter::once(slots.clone())
+                .chain(witness::variants(model, slots, &fixed))
+                .filter_map(move |s| Some((witness::ticket_json(model, &s), places?)))
+        });
+        for (json, places) in candidates {
+            let Some((one, two)) = self.set_by_both(&json, target, (first, second), places) else { continue };
+            if one == two {
+                continue;
+            }
+            let (what, name) = match target {
+                Target::Deadline(d) => ("deadline", model.deadline_name(d)),
+                Target::Value(v) => ("value", model.value_name(v)),
+            };
+            let (r1, r2) = (&model.rule(first.rule).name, &model.rule(second.rule).name);
+            let json = witness::one_line(&json);
+            let d = if first.rule == second.rule {
+                Diagnostic::error(
+                    "conflict",
+                    format!(
+                        "two statements of rule `{r1}` set {what} `{name}` to different results for the same ticket"
+                    ),
+                )
+                .label(first.expr.span, format!("this sets `{name}` to {one}"))
+                .label(second.expr.span, format!("this sets `{name}` to {two}"))
+                .help(format!(
+                    "both apply to this ticket, and the later one wins silently: {json}; make their `when`s exclusive, \
+                     or write the two cases as one statement"
+                ))
+            } else {
+                Diagnostic::error(
+                    "conflict",
+                    format!("rules `{r1}` and `{r2}` set {what} `{name}` to different results for the same ticket"),
+                )
+                .label(first.expr.span, format!("`{r1}` sets `{name}` to {one}"))
+                .label(second.expr.span, format!("`{r2}` sets `{name}` to {two}"))
+                .help(format!(
+                    "both rules fire for this ticket, and the later one wins silently: {json}; make their conditions \
+                     exclusive, or write the two cases as one rule"
+                ))
+            };
+            self.diagnostics.push(d);
+            return;
+        }
+    }
+
+    /// Decide a ticket; what the two statements set the target to, when both set it. A
+    /// rule's results are told apart by their order: `places` says where each statement's
+    /// stands among the results its rule sets, and how many it sets, which the decision
+    /// must bear out.
+    fn set_by_both(
+        &self,
+        json: &Json,
+        target: Target,
+        (first, second): (&Setter<'p>, &Setter<'p>),
+        places: ((usize, usize), (usize, usize)),
+    ) -> Option<(String, String)> {
+        let decision = witness::decide(self.program, json)?;
+        let trace = &decision.trace;
+        let entry =
+            |rule: RuleId| trace.fired.iter().position(|o| *o == Owner::Rule(rule)).and_then(|i| u32::try_from(i).ok());
+        let result = |setter: &Setter<'p>, (at, count): (usize, usize)| -> Option<String> {
+            let entry = entry(setter.rule)?;
+            let results: Vec<String> = match target {
+                Target::Deadline(d) => trace
+                    .reckonings
+                    .iter()
+                    .filter(|(e, r)| *e == entry && r.deadline == d)
+                    .map(|(_, r)| self.program.instant(r.at).to_string())
+                    .collect(),
+                Target::Value(v) => trace
+                    .values
+                    .iter()
+                    .filter(|(e, name, ..)| *e == entry && *name == v)
+                    .filter_map(|(_, _, value, ty)| decision.computed(value, *ty).map(|c| c.to_string()))
+                    .collect(),
+            };
+            if results.len() != count {
+                return None;
+            }
+            results.into_iter().nth(at)
+        };
+        Some((result(first, places.0)?, result(second, places.1)?))
+    }
+
+    /// `triage::shadowed`: a grade rule that never decides the grade, because a rule of a
+    /// more severe grade fires whenever it does.
+    fn shadowed(&mut self) {
+        let model = self.model;
+        let graded: Vec<(RuleId, GradeId)> = model
+            .rules
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !self.never.get(*i).copied().unwrap_or(true))
+            .filter_map(|(i, r)| Some((RuleId::new(i)?, r.grade?)))
+            .collect();
+        for &(b, gb) in &graded {
+            let Some(cb) = model.rule(b).condition.as_ref() else { continue };
+            let mut reported = false;
+            for &(a, ga) in &graded {
+                if ga >= gb {
+                    continue;
+                }
+                if self.spend(1).is_none() {
+                    return;
+                }
+                let ca = model.rule(a).condition.as_ref();
+                let exprs: Vec<&Expr> = [Some(cb), ca].into_iter().flatten().collect();
+                let Some(reads) = self.reads(&exprs) else { continue };
+                let mut example: Option<Json> = None;
+                let escaped = self.cases(&reads, |eval| {
+                    if !eval.fires(Some(cb)) {
+                        return false;
+                    }
+                    if example.is_none() {
+                        example = Some(witness::ticket_json(model, eval.slots));
+                    }
+                    !eval.fires(ca)
+                });
+                let (Some(false), Some(json)) = (escaped, example) else { continue };
+                if !self.verify_shadow(&json, a, b, ga) {
+                    continue;
+                }
+                let (ra, rb) = (&model.rule(a).name, &model.rule(b).name);
+                let (na, nb) = (&model.grade(ga).name, &model.grade(gb).name);
+                let mut d = Diagnostic::warning(
+                    "shadowed",
+                    format!("rule `{rb}` never decides the grade: whenever it fires, `{ra}` gives grade {na}"),
+                )
+                .label(cb.span, format!("whenever this holds, grade {nb} is overruled"));
+                if let Some(ca) = ca {
+                    d = d.label(ca.span, format!("this holds too, and grade {na} is more severe"));
+                }
+                self.diagnostics.push(d.help(format!(
+                    "for example, this ticket gets grade {na} from both: {}; remove `{rb}`, or give it a condition \
+                     that `{ra}` does not cover",
+                    witness::one_line(&json)
+                )));
+                reported = true;
+                break;
+            }
+            if !reported {
+                self.shadowed_by_several(&graded, b, gb, cb);
+            }
+        }
+    }
+
+    /// A grade rule that no one more severe rule covers, but several together do.
+    fn shadowed_by_several(&mut self, graded: &[(RuleId, GradeId)], b: RuleId, gb: GradeId, cb: &'p Expr) {
+        let model = self.model;
+        let severe: Vec<(RuleId, Option<&Expr>)> =
+            graded.iter().filter(|(_, g)| *g < gb).map(|(r, _)| (*r, model.rule(*r).condition.as_ref())).collect();
+        if severe.len() < 2 || self.spend(1).is_none() {
+            return;
+        }
+        let mut exprs: Vec<&Expr> = vec![cb];
+        exprs.extend(severe.iter().filter_map(|(_, c)| *c));
+        let Some(reads) = self.reads(&exprs) else { return };
+        let mut example: Option<Json> = None;
+        let escaped = self.cases(&reads, |eval| {
+            if !eval.fires(Some(cb)) {
+                return false;
+            }
+            if example.is_none() {
+                example = Some(witness::ticket_json(model, eval.slots));
+            }
+            !severe.iter().any(|(_, c)| eval.fires(*c))
+        });
+        let (Some(false), Some(json)) = (escaped, example) else { return };
+        let Some(decision) = witness::decide(self.program, &json) else { return };
+        let fired: Vec<RuleId> =
+            severe.iter().map(|(r, _)| *r).filter(|r| decision.trace.fired.contains(&Owner::Rule(*r))).collect();
+        let Some(grade) = decision.grade.filter(|g| *g < gb) else { return };
+        if fired.is_empty() || !decision.trace.fired.contains(&Owner::Rule(b)) {
+            return;
+        }
+        let names: Vec<String> = severe.iter().map(|(r, _)| format!("`{}`", model.rule(*r).name)).collect();
+        let (rb, nb, ng) = (&model.rule(b).name, &model.grade(gb).name, &model.grade(grade).name);
+        let mut d = Diagnostic::warning(
+            "shadowed",
+            format!(
+                "rule `{rb}` never decides the grade: whenever it fires, one of {} gives a more severe one",
+                names.join(", ")
+            ),
+        )
+        .label(cb.span, format!("whenever this holds, grade {nb} is overruled"));
+        for (r, c) in &severe {
+            if let Some(c) = c {
+                let text =
+                    if fired.contains(r) { "this holds for the ticket below" } else { "this covers the other cases" };
+                d = d.label(c.span, text);
+            }
+        }
+        self.diagnostics.push(d.help(format!(
+            "for example, this ticket gets grade {ng}: {}; remove `{rb}`, or give it a condition the others do not \
+             cover",
+            witness::one_line(&json)
+        )));
+    }
+
+    fn verify_shadow(&self, json: &Json, a: RuleId, b: RuleId, ga: GradeId) -> bool {
+        let Some(decision) = witness::decide(self.program, json) else { return false };
+        let fired = |r: RuleId| decision.trace.fired.contains(&Owner::Rule(r));
+        fired(a) && fired(b) && decision.grade.is_some_and(|g| g <= ga)
+    }
+
+    /// `triage::dead_exemption`: an exemption whose condition never holds, or never while a
+    /// rule triggers an action it removes.
+    fn dead_exemptions(&mut self) {
+        let model = self.model;
+        for exemption in &model.exemptions {
+            let condition = &exemption.condition;
+            let Some(reads) = self.reads(&[condition]) else { continue };
+            if self.cases(&reads, |eval| eval.truth(condition) == Some(true)) == Some(false) {
+                self.diagnostics.push(
+                    Diagnostic::warning("dead_exemption", format!("exemption `{}` can never apply", exemption.name))
+                        .label(condition.span, "no ticket satisfies this condition")
+                        .help(format!(
+                            "every combination of the values it reads was tried: {}",
+                            self.field_list(&reads)
+                        )),
+                );
+                continue;
+            }
+            // The statements that trigger an action it removes, with their rules.
+            let triggers: Vec<(Option<&Expr>, Option<&Expr>)> = model
+                .rules
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| !self.never.get(*i).copied().unwrap_or(true))
+                .flat_map(|(_, r)| {
+                    r.effects.iter().filter_map(move |e| match &e.kind {
+                        EffectKind::Action(actions) if actions.iter().any(|a| exemption.actions.contains(a)) => {
+                            Some((r.condition.as_ref(), e.guard.as_ref()))
+                        }
+                        _ => None,
+                    })
+                })
+                .collect();
+            if triggers.is_empty() {
+                // The checker already names actions no rule triggers; here, every rule that
+                // triggers one can never fire.
+                let triggered_somewhere = model.rules.iter().any(|r| {
+                    r.effects.iter().any(|e| {
+                        matches!(&e.kind, EffectKind::Action(actions) if actions.iter().any(|a| exemption.actions.contains(a)))
+                    })
+                });
+                if triggered_somewhere {
+                    let names = self.action_list(&exemption.actions);
+                    self.diagnostics.push(
+                        Diagnostic::warning(
+                            "dead_exemption",
+                            format!("exemption `{}` can never apply", exemption.name),
+                        )
+                        .label(condition.span, format!("{names} is never triggered"))
+                        .help("every rule that triggers an action it removes can never fire (see above)"),
+                    );
+                }
+                continue;
+            }
+            let mut exprs: Vec<&Expr> = vec![condition];
+            exprs.extend(triggers.iter().flat_map(|(c, g)| [*c, *g]).flatten());
+            let Some(reads) = self.reads(&exprs) else { continue };
+            let applies = self.cases(&reads, |eval| {
+                eval.truth(condition) == Some(true) && triggers.iter().any(|(c, g)| eval.fires(*c) && eval.fires(*g))
+            });
+            if applies == Some(false) {
+                let names = self.action_list(&exemption.actions);
+                self.diagnostics.push(
+                    Diagnostic::warning("dead_exemption", format!("exemption `{}` can never apply", exemption.name))
+                        .label(condition.span, format!("this never holds while {names} is triggered"))
+                        .help("an exemption applies only to a ticket whose rules trigger an action it removes"),
+                );
+            }
+        }
+    }
+
+    /// `triage::gap`: a ticket no grade rule grades, in a graded policy without a default
+    /// grade. (Tickets routed to no one are not reported: the shipped policies leave a
+    /// ticket unrouted on purpose while a fact it needs is unknown, and the language has no
+    /// way yet to say so.)
+    fn gaps(&mut self) {
+        let model = self.model;
+        let grading: Vec<Option<&Expr>> =
+            model.rules.iter().filter(|r| r.grade.is_some()).map(|r| r.condition.as_ref()).collect();
+        if !grading.is_empty() && model.default_grade.is_none() {
+            let exprs: Vec<&Expr> = grading.iter().flatten().copied().collect();
+            if let Some(json) = self.uncovered(&exprs, |eval| grading.iter().any(|c| eval.fires(*c))) {
+                if witness::decide(self.program, &json).is_some_and(|d| d.grade.is_none()) {
+                    let mut d = Diagnostic::error("gap", "some tickets get no grade").help(format!(
+                        "no grade rule fires for this ticket, and the grades have no default: {}; add \
+                             `, default …` to the grades, or a rule for these tickets",
+                        witness::one_line(&json)
+                    ));
+                    if let Some(c) = exprs.first() {
+                        d = d.label(c.span, "the first condition that grades");
+                    }
+                    self.diagnostics.push(d);
+                }
+            }
+        }
+    }
+
+    /// A case in which `covered` does not hold, as ticket JSON.
+    fn uncovered(&mut self, exprs: &[&Expr], covered: impl Fn(&Eval<'_>) -> bool) -> Option<Json> {
+        let reads = self.reads(exprs)?;
+        let model = self.model;
+        let mut found = None;
+        self.cases(&reads, |eval| {
+            if covered(eval) {
+                return false;
+            }
+            found = Some(witness::ticket_json(model, eval.slots));
+            true
+        });
+        found
+    }
+
+    fn field_list(&self, reads: &Reads) -> String {
+        let mut names: Vec<String> = reads
+            .fields
+            .keys()
+            .chain(reads.presence.keys())
+            .map(|f| format!("`{}`", self.model.field(*f).path))
+            .collect();
+        if names.is_empty() {
+            names.push("no field".into());
+        }
+        names.join(", ")
+    }
+
+    fn action_list(&self, actions: &[ActionId]) -> String {
+        let names: Vec<String> = actions.iter().map(|a| format!("`{}`", self.model.action(*a).name)).collect();
+        names.join(" or ")
+    }
+}
+
+/// An expression's debug form with every span left out: two expressions written alike,
+/// wherever they stand, have the same (spans are the only part that differs between them).
+fn without_spans(debug: &str) -> String {
+    let mut out = String::with_capacity(debug.len());
+    let mut rest = debug;
+    while let Some(at) = rest.find("span: Span {") {
+        out.push_str(&rest[..at]);
+        let after = &rest[at..];
+        match after.find('}') {
+            Some(end) => rest = &after[end + 1..],
+            None => {
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
