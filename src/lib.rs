@@ -52,8 +52,8 @@ pub use fmt::{format_named, format_source};
 pub use limits::Limits;
 pub use policy::{check_file, check_file_with, check_source_with, policy_of, EvalError, Policy};
 pub use scenario::{
-    part_words, span_words, standing, AdvanceError, Change, Evaluated, Expression, Flip, FlipSearch, Scenario,
-    ScenarioError, Standing,
+    part_words, span_words, standing, unfinished, AdvanceError, Change, Evaluated, Expression, Flip, FlipSearch,
+    Scenario, ScenarioError, Standing,
 };
 pub use testing::{Failure, TestOutcome, TestReport};
 pub use ticket::{FieldProblem, FieldProblemKind, NearMiss, PreparedTicket, TicketError};

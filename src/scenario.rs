@@ -307,30 +307,17 @@ impl Policy {
             parts.iter().map(|p| (compiler.bool(p), plan(&mut compiler, p))).collect();
         let memos = compiler.mention_slots();
         let mut problems = Vec::new();
-        let deadlines = final_deadlines(&decision);
-        let program = self.program();
-        let grade = decision.grade;
-        let Decision { scratch, .. } = &mut decision;
-        settle(scratch, memos, &deadlines);
-        let mut ctx = Ctx {
-            program,
-            slots: &ticket.slots,
-            scratch,
-            problems: &mut problems,
-            grade,
-            site: Site::condition(owner),
-            replaying: false,
-        };
-        let mut failed = None;
-        for (part, (test, plan)) in parts.iter().zip(&compiled) {
-            let held = test(&mut ctx);
-            if held != Some(true) {
-                let mut facts: Vec<(u32, Fact)> = Vec::new();
-                record_facts(&mut ctx, plan, 0, &mut facts);
-                failed = Some((part, held, facts));
-                break;
+        let failed = after_decision(&mut decision, &ticket.slots, memos, owner, &mut problems, |ctx| {
+            for (part, (test, plan)) in parts.iter().zip(&compiled) {
+                let held = test(ctx);
+                if held != Some(true) {
+                    let mut facts: Vec<(u32, Fact)> = Vec::new();
+                    record_facts(ctx, plan, 0, &mut facts);
+                    return Some((part, held, facts));
+                }
             }
-        }
+            None
+        });
         let mut out = String::new();
         if let Some((part, held, facts)) = failed {
             let written = self.written(part.span);
@@ -748,6 +735,31 @@ fn probe_owner(model: &Model) -> Owner {
     }
 }
 
+/// Run `f` in an evaluation context over a decided ticket: `let`s and phrase searches as
+/// the decision left them, each deadline as it ended, and memo slots for `memos`.
+fn after_decision<R>(
+    decision: &mut Decision<'_>,
+    slots: &[Value],
+    memos: usize,
+    owner: Owner,
+    problems: &mut Vec<crate::eval::error::EvaluationError>,
+    f: impl FnOnce(&mut Ctx<'_>) -> R,
+) -> R {
+    let deadlines = final_deadlines(decision);
+    let (program, grade) = (decision.program, decision.grade);
+    settle(&mut decision.scratch, memos, &deadlines);
+    let mut ctx = Ctx {
+        program,
+        slots,
+        scratch: &mut decision.scratch,
+        problems,
+        grade,
+        site: Site::condition(owner),
+        replaying: false,
+    };
+    f(&mut ctx)
+}
+
 /// The deadlines a decision ends with.
 fn final_deadlines(decision: &Decision<'_>) -> Vec<(DeadlineId, DateTime<Utc>)> {
     decision.deadlines.iter().map(|(d, at)| (*d, at.utc())).collect()
@@ -774,40 +786,34 @@ impl Expression {
         &self.type_words
     }
 
+    /// The expression's value in `ctx` (`Null` when unknown).
+    fn value(&self, ctx: &mut Ctx<'_>) -> Value {
+        match &self.code {
+            Compiled::Bool(c) => c(ctx).map(Value::Bool),
+            Compiled::Int(c) => c(ctx).map(Value::Int),
+            Compiled::Decimal(c) => c(ctx).map(Value::Decimal),
+            Compiled::Text(c) => c(ctx).map(|t| Value::Text(Arc::from(&*t))),
+            Compiled::Time(c) => c(ctx).map(Value::Time),
+            Compiled::Duration(c) => c(ctx).map(Value::Duration),
+            Compiled::Enum(c) => c(ctx).map(Value::Enum),
+            Compiled::Bits(c) => c(ctx).map(Value::EnumSet),
+            Compiled::Texts(c) => c(ctx).map(|t| Value::TextSet(Arc::from(t.to_vec()))),
+            Compiled::Grade(c) => c(ctx).map(Value::Grade),
+        }
+        .unwrap_or(Value::Null)
+    }
+
     /// Evaluate against a ticket, after deciding it (so `grade` and `deadline d` read the
     /// decision's).
     pub fn evaluate(&self, ticket: &PreparedTicket) -> Evaluated {
         let policy = &self.policy;
         let program = policy.program();
         let mut decision = policy.decide(ticket, TraceLevel::None);
-        let deadlines = final_deadlines(&decision);
-        let grade = decision.grade;
         let mut problems = Vec::new();
-        let Decision { scratch, .. } = &mut decision;
-        settle(scratch, self.memos, &deadlines);
         let owner = probe_owner(&program.model);
-        let mut ctx = Ctx {
-            program,
-            slots: &ticket.slots,
-            scratch,
-            problems: &mut problems,
-            grade,
-            site: Site::condition(owner),
-            replaying: false,
-        };
-        let value = match &self.code {
-            Compiled::Bool(c) => c(&mut ctx).map(Value::Bool),
-            Compiled::Int(c) => c(&mut ctx).map(Value::Int),
-            Compiled::Decimal(c) => c(&mut ctx).map(Value::Decimal),
-            Compiled::Text(c) => c(&mut ctx).map(|t| Value::Text(Arc::from(&*t))),
-            Compiled::Time(c) => c(&mut ctx).map(Value::Time),
-            Compiled::Duration(c) => c(&mut ctx).map(Value::Duration),
-            Compiled::Enum(c) => c(&mut ctx).map(Value::Enum),
-            Compiled::Bits(c) => c(&mut ctx).map(Value::EnumSet),
-            Compiled::Texts(c) => c(&mut ctx).map(|t| Value::TextSet(Arc::from(t.to_vec()))),
-            Compiled::Grade(c) => c(&mut ctx).map(Value::Grade),
-        }
-        .unwrap_or(Value::Null);
+        let value =
+            after_decision(&mut decision, &ticket.slots, self.memos, owner, &mut problems, |ctx| self.value(ctx));
+
         let instant = match value {
             Value::Time(t) => Some(t),
             _ => None,
@@ -1030,21 +1036,59 @@ pub fn span_words(seconds: i64) -> String {
     parts.join(" ")
 }
 
+/// Follows a fragment's quotes and brackets, a character at a time.
+#[derive(Default)]
+struct Nesting {
+    depth: i32,
+    quoted: bool,
+    escaped: bool,
+}
+
+impl Nesting {
+    /// Take in `c`; whether it stands outside quoted text (a quote itself does not).
+    fn step(&mut self, c: char) -> bool {
+        if std::mem::take(&mut self.escaped) {
+            return false;
+        }
+        match c {
+            '\\' if self.quoted => self.escaped = true,
+            '"' => self.quoted = !self.quoted,
+            _ if self.quoted => {}
+            '{' | '(' => self.depth += 1,
+            '}' | ')' => self.depth -= 1,
+            _ => return true,
+        }
+        !self.quoted && c != '"' && c != '\\'
+    }
+}
+
+/// What leaves a fragment unfinished, in words, if anything does: an open quote, an open
+/// brace or parenthesis, or a trailing comma (a list that goes on). A comment line (`# …`)
+/// is whole. The REPL reads another line while this says something.
+pub fn unfinished(fragment: &str) -> Option<&'static str> {
+    if fragment.trim_start().starts_with('#') {
+        return None;
+    }
+    let mut nesting = Nesting::default();
+    fragment.chars().for_each(|c| _ = nesting.step(c));
+    if nesting.quoted {
+        Some("a `\"` is not closed")
+    } else if nesting.depth > 0 {
+        Some("a `{` or `(` is not closed")
+    } else if fragment.trim_end().ends_with(',') {
+        Some("it ends with `,`, which continues it on the next line")
+    } else {
+        None
+    }
+}
+
 /// `a = 1, b = {x, y}, c = "p, q"` cut at its top-level commas.
 fn split_assignments(text: &str) -> Vec<&str> {
-    let (mut parts, mut depth, mut quoted, mut escaped, mut start) = (Vec::new(), 0i32, false, false, 0);
+    let (mut parts, mut nesting, mut start) = (Vec::new(), Nesting::default(), 0);
     for (i, c) in text.char_indices() {
-        match c {
-            _ if escaped => escaped = false,
-            '\\' if quoted => escaped = true,
-            '"' => quoted = !quoted,
-            '{' | '(' if !quoted => depth += 1,
-            '}' | ')' if !quoted => depth -= 1,
-            ',' if !quoted && depth == 0 => {
-                parts.push(&text[start..i]);
-                start = i + 1;
-            }
-            _ => {}
+        if nesting.step(c) && c == ',' && nesting.depth == 0 {
+            parts.push(&text[start..i]);
+            start = i + 1;
         }
     }
     parts.push(&text[start..]);
@@ -1091,17 +1135,7 @@ pub(crate) fn literal(model: &Model, ty: Type, v: &Value) -> String {
         (Value::Time(t), _) => time_literal(*t, model),
         (Value::Duration(d), _) => duration_literal(model, d),
         (Value::Enum(i), Type::Enum(e)) => model.enum_def(e).name(*i).to_string(),
-        (Value::EnumSet(bits), Type::EnumSet(e)) => {
-            let names: Vec<&str> = model
-                .enum_def(e)
-                .values
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| u32::try_from(*i).ok().and_then(|i| bits.checked_shr(i)).is_some_and(|b| b & 1 == 1))
-                .map(|(_, v)| &*v.name)
-                .collect();
-            format!("{{{}}}", names.join(", "))
-        }
+        (Value::EnumSet(bits), Type::EnumSet(e)) => format!("{{{}}}", model.enum_def(e).members(*bits).join(", ")),
         (Value::TextSet(texts), _) => {
             let texts: Vec<String> = texts.iter().map(|t| quoted(t)).collect();
             format!("{{{}}}", texts.join(", "))

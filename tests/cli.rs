@@ -9,26 +9,11 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
+use common::Run;
 use serde_json::{json, Value as Json};
 
 const AS_POLICY: &str = "rules/after-sales-quality.triage";
 const AS_TICKET: &str = "examples/tickets/as-air-conditioner.json";
-
-/// What one run of the binary produced.
-#[derive(Debug)]
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    #[track_caller]
-    fn exits(&self, code: i32) -> &Self {
-        assert_eq!(self.code, Some(code), "exit code of {self:#?}");
-        self
-    }
-}
 
 /// The binary, to run from the crate root.
 fn binary() -> Command {

@@ -14,7 +14,7 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use common::TempDir;
+use common::{Run, TempDir};
 
 const AS_POLICY: &str = "rules/after-sales-quality.triage";
 const AS_TESTS: &str = "rules/after-sales-quality.tests.triage";
@@ -22,21 +22,7 @@ const DG_POLICY: &str = "rules/dongguan-service-quality.triage";
 const DG_TESTS: &str = "rules/dongguan-service-quality.tests.triage";
 const AS_TICKET: &str = "examples/tickets/as-air-conditioner.json";
 
-/// What one run of the binary produced.
-#[derive(Debug)]
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
 impl Run {
-    #[track_caller]
-    fn exits(&self, code: i32) -> &Self {
-        assert_eq!(self.code, Some(code), "exit code of the session:\n{}\nstderr: {}", self.stdout, self.stderr);
-        self
-    }
-
     /// The transcript: standard output, with the temporary folder's path replaced, after
     /// checking that nothing went to standard error (the REPL answers on standard output).
     #[track_caller]

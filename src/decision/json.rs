@@ -272,17 +272,7 @@ impl Serialize for Shown<'_, '_> {
         match (self.value, self.ty) {
             (Value::Null, _) => s.serialize_none(),
             (Value::Duration(d), _) => s.serialize_str(&crate::calendar::clock_words(d.amount)),
-            (Value::EnumSet(bits), Type::EnumSet(e)) => {
-                let names: Vec<&str> = model
-                    .enum_def(e)
-                    .values
-                    .iter()
-                    .enumerate()
-                    .filter(|(i, _)| bits.checked_shr(crate::convert::to_u32(*i)).is_some_and(|b| b & 1 == 1))
-                    .map(|(_, v)| &*v.name)
-                    .collect();
-                names.serialize(s)
-            }
+            (Value::EnumSet(bits), Type::EnumSet(e)) => model.enum_def(e).members(*bits).serialize(s),
             (Value::TextSet(texts), _) => texts.iter().map(|t| &**t).collect::<Vec<_>>().serialize(s),
             (v, ty) => match self.decision.computed(v, ty) {
                 Some(c) => c.serialize(s),

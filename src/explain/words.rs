@@ -289,17 +289,7 @@ pub(super) fn show(d: &Decision<'_>, v: &Value, ty: Type) -> String {
         (Value::Text(t), _) => format!("{t:?}"),
         (Value::Time(t), _) => instant_words(d.program.instant(*t)),
         (Value::Duration(x), _) => duration_words(x),
-        (Value::EnumSet(bits), Type::EnumSet(e)) => {
-            let names: Vec<&str> = model
-                .enum_def(e)
-                .values
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| bits.checked_shr(crate::convert::to_u32(*i)).is_some_and(|b| b & 1 == 1))
-                .map(|(_, v)| &*v.name)
-                .collect();
-            format!("{{{}}}", names.join(", "))
-        }
+        (Value::EnumSet(bits), Type::EnumSet(e)) => format!("{{{}}}", model.enum_def(e).members(*bits).join(", ")),
         (Value::TextSet(texts), _) => format!("{texts:?}"),
         (v, ty) => d.computed(v, ty).map_or_else(|| format!("{v:?}"), |c| c.to_string()),
     }

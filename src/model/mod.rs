@@ -163,6 +163,16 @@ impl EnumDef {
     pub fn name(&self, index: u16) -> &str {
         self.values.get(usize::from(index)).map_or("?", |v| &v.name)
     }
+
+    /// The names of the values in a set of them, in declared order.
+    pub fn members(&self, bits: u64) -> Vec<&str> {
+        self.values
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| u32::try_from(*i).ok().and_then(|i| bits.checked_shr(i)).is_some_and(|b| b & 1 == 1))
+            .map(|(_, v)| &*v.name)
+            .collect()
+    }
 }
 
 /// The types of the language.

@@ -13,8 +13,8 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Datelike, Utc};
 use triage::{
-    explain, instant_words, policy_of, span_words, standing, why, Decision, Policy, Scenario, Standing, TraceLevel,
-    WhyPart,
+    explain, instant_words, policy_of, span_words, standing, unfinished, why, Decision, Policy, Scenario, Standing,
+    TraceLevel, WhyPart,
 };
 
 use crate::Ui;
@@ -623,37 +623,9 @@ fn shorten(text: &str, n: usize) -> String {
     }
 }
 
-/// Whether `input` needs another line: it ends with `,`, or leaves a brace, parenthesis or
-/// quote open. A comment line (`# …`) is whole on its own.
+/// Whether `input` needs another line (see [`unfinished`]).
 pub(crate) fn incomplete(input: &str) -> bool {
     unfinished(input).is_some()
-}
-
-/// What leaves `input` unfinished, in words, if anything does.
-fn unfinished(input: &str) -> Option<&'static str> {
-    if input.trim_start().starts_with('#') {
-        return None;
-    }
-    let (mut depth, mut quoted, mut escaped) = (0i32, false, false);
-    for c in input.chars() {
-        match c {
-            _ if escaped => escaped = false,
-            '\\' if quoted => escaped = true,
-            '"' => quoted = !quoted,
-            '{' | '(' if !quoted => depth += 1,
-            '}' | ')' if !quoted => depth -= 1,
-            _ => {}
-        }
-    }
-    if quoted {
-        Some("a `\"` is not closed")
-    } else if depth > 0 {
-        Some("a `{` or `(` is not closed")
-    } else if input.trim_end().ends_with(',') {
-        Some("it ends with `,`, which continues it on the next line")
-    } else {
-        None
-    }
 }
 
 /// Run the REPL: interactive on a terminal, else commands read line by line with each

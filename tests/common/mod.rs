@@ -200,3 +200,23 @@ pub fn copy_tree(from: &Path, to: &Path) {
         }
     }
 }
+
+/// What one run of the `triage` binary produced.
+#[derive(Debug)]
+pub struct Run {
+    /// The exit code, `None` when a signal ended it.
+    pub code: Option<i32>,
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+}
+
+impl Run {
+    /// Assert the exit code, showing what the run printed when it differs.
+    #[track_caller]
+    pub fn exits(&self, code: i32) -> &Self {
+        assert_eq!(self.code, Some(code), "exit code of the run:\n{}\nstderr: {}", self.stdout, self.stderr);
+        self
+    }
+}
