@@ -1,6 +1,7 @@
 //! Static analysis of a checked, compiled policy: conflicts, shadowed grade rules,
-//! unreachable rules and dead exemptions, each with the rules involved and, where one
-//! exists, a counterexample ticket decided by the real evaluator before it is shown.
+//! unreachable rules, dead exemptions, and tickets left without a grade or (once the facts
+//! the routes read are known) a route, each with the rules involved and, where one exists, a
+//! counterexample ticket decided by the real evaluator before it is shown.
 //!
 //! The method is case splitting over finite domains (see [`cases`]): the fields two
 //! conditions read are given one value of each class their conditions tell apart, and every
@@ -74,7 +75,7 @@ impl fmt::Display for Whose<'_> {
 }
 
 /// Why the cases of a check were not tried, when its conditions are all within the method.
-const TOO_MANY: &str = "the values they read make too many combinations to try";
+const TOO_MANY: &str = "the values read make more combinations than one check may try";
 
 /// Analyse a policy that checked without errors; the findings as diagnostics, and the
 /// checks that were beyond the method.
