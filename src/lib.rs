@@ -40,6 +40,7 @@ mod ticket;
 mod value;
 mod zone;
 
+pub use analysis::SkippedCheck;
 pub use batch::{decide_lines, BatchError, BatchOptions, BatchSummary, Flush, LineReport, ReportKind};
 pub use calendar::{CountedUnit, OutsideCalendar, Shortfall};
 pub use calendar_view::{parse_month, CalendarViewError};
@@ -50,7 +51,10 @@ pub use eval::trace::TraceLevel;
 pub use explain::{explain, instant_words, why, WhyPart};
 pub use fmt::{format_named, format_source};
 pub use limits::Limits;
-pub use policy::{check_file, check_file_with, check_source_with, policy_of, EvalError, Policy};
+pub use policy::{
+    check_file, check_file_explained, check_file_with, check_source_explained, check_source_with, policy_of, EvalError,
+    Policy,
+};
 pub use scenario::{
     part_words, span_words, standing, unfinished, AdvanceError, Change, Evaluated, Expression, Flip, FlipSearch,
     Scenario, ScenarioError, Standing,

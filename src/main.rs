@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use miette::{GraphicalReportHandler, GraphicalTheme};
 use triage::{
-    check_file_with, check_source_with, decide_lines, format_named, policy_of, BatchError, BatchOptions, BatchSummary,
-    Diagnostic, Flush, Limits, Policy, Severity, TraceLevel,
+    check_file_explained, check_source_explained, decide_lines, format_named, policy_of, BatchError, BatchOptions,
+    BatchSummary, Diagnostic, Flush, Limits, Policy, Severity, SkippedCheck, TraceLevel,
 };
 
 /// The exit codes, as `triage --help` and the README list them.
@@ -105,6 +105,10 @@ enum Command {
         /// warned about (default: today, by this computer's clock)
         #[arg(long, value_name = "YYYY-MM-DD")]
         today: Option<chrono::NaiveDate>,
+        /// After the diagnostics, list the analysis's checks that were beyond its method
+        /// (conditions on text, times, arithmetic between fields), each with its rules and why
+        #[arg(long)]
+        explain_skipped: bool,
     },
     /// Decide tickets, one decision per line in input order
     ///
@@ -217,9 +221,10 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let ui = Ui { colour: colour(cli.color, io::stderr().is_terminal(), std::env::var_os("NO_COLOR").as_deref()) };
     let outcome = match cli.command {
-        Command::Check { paths, json, today } => {
+        Command::Check { paths, json, today, explain_skipped } => {
             // The only place the clock is read: calendars that run out soon are warned about.
-            check(&ui, &paths, json, today.unwrap_or_else(|| chrono::Local::now().date_naive()))
+            let today = today.unwrap_or_else(|| chrono::Local::now().date_naive());
+            check(&ui, &paths, json, today, explain_skipped)
         }
         Command::Eval { policy, tickets, pretty, trace, jobs, errors, quiet, strict } => {
             let options = BatchOptions {
@@ -367,15 +372,16 @@ fn rule_files(paths: &[PathBuf]) -> Vec<PathBuf> {
     policies
 }
 
-fn check(ui: &Ui, paths: &[PathBuf], json: bool, today: chrono::NaiveDate) -> Outcome {
+fn check(ui: &Ui, paths: &[PathBuf], json: bool, today: chrono::NaiveDate, explain_skipped: bool) -> Outcome {
     let files = rule_files_or_stdin("check", paths);
     let mut report = Report::new();
     let (mut errors, mut warnings) = (0, 0);
+    let mut skipped: Vec<(String, Vec<SkippedCheck>)> = Vec::new();
     for file in &files {
-        let diagnostics = match file {
-            RuleFile::Path(path) => check_file_with(path, &Limits::default(), Some(today)),
+        let (diagnostics, not_analysed) = match file {
+            RuleFile::Path(path) => check_file_explained(path, &Limits::default(), Some(today)),
             RuleFile::Stdin => match read_stdin() {
-                Ok(text) => check_source_with(STDIN_NAME, &text, Path::new("."), &Limits::default(), Some(today)),
+                Ok(text) => check_source_explained(STDIN_NAME, &text, Path::new("."), &Limits::default(), Some(today)),
                 Err(e) => {
                     say!("standard input: cannot read the policy: {e}");
                     errors += 1;
@@ -392,6 +398,22 @@ fn check(ui: &Ui, paths: &[PathBuf], json: bool, today: chrono::NaiveDate) -> Ou
                 report.line(format_args!("{}", serde_json::to_string(&d.to_report()).expect("reports serialise")));
             } else {
                 let _ = io::stderr().lock().write_all(ui.render(&d).as_bytes());
+            }
+        }
+        if !not_analysed.is_empty() {
+            let name = match file {
+                RuleFile::Path(path) => path.display().to_string(),
+                RuleFile::Stdin => STDIN_NAME.to_string(),
+            };
+            skipped.push((name, not_analysed));
+        }
+    }
+    if explain_skipped {
+        // After the diagnostics, on standard error with them; `--json` output stays JSON.
+        for (name, checks) in &skipped {
+            say!("{name}: {} check{} beyond the analysis's method:", checks.len(), plural(checks.len()));
+            for c in checks {
+                say!("  {c}");
             }
         }
     }

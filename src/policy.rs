@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+use crate::analysis::SkippedCheck;
 use crate::check::check;
 use crate::compile::{compile, Program};
 use crate::decision::Decision;
@@ -194,15 +195,44 @@ pub fn check_file(path: impl AsRef<Path>) -> Vec<Diagnostic> {
     check_file_with(path, &Limits::default(), None)
 }
 
-/// [`check_file`] with other [`Limits`], and, given `today`, a warning for every calendar
-/// the file uses that ends within 60 days of it (the clock is passed in, so checks are
-/// repeatable).
-pub fn check_file_with(path: impl AsRef<Path>, limits: &Limits, today: Option<chrono::NaiveDate>) -> Vec<Diagnostic> {
+/// [`check_file_with`], and the checks of the analysis that were beyond its method (a
+/// condition that reads text, times or arithmetic between fields; too many cases), each
+/// with its rules and the reason, as `triage check --explain-skipped` shows them.
+pub fn check_file_explained(
+    path: impl AsRef<Path>,
+    limits: &Limits,
+    today: Option<chrono::NaiveDate>,
+) -> (Vec<Diagnostic>, Vec<SkippedCheck>) {
     let mut loader = Loader::new(limits);
     loader.today = today;
     loader.analyse = true;
     loader.load_policy(&policy_of(path.as_ref()));
-    loader.diagnose().1
+    let diagnostics = loader.diagnose().1;
+    (diagnostics, loader.skipped)
+}
+
+/// [`check_source_with`], and the checks of the analysis that were beyond its method, as
+/// [`check_file_explained`] gives them.
+pub fn check_source_explained(
+    name: &str,
+    text: &str,
+    base_dir: &Path,
+    limits: &Limits,
+    today: Option<chrono::NaiveDate>,
+) -> (Vec<Diagnostic>, Vec<SkippedCheck>) {
+    let mut loader = Loader::new(limits);
+    loader.today = today;
+    loader.analyse = true;
+    loader.load_text(name, text, base_dir);
+    let diagnostics = loader.diagnose().1;
+    (diagnostics, loader.skipped)
+}
+
+/// [`check_file`] with other [`Limits`], and, given `today`, a warning for every calendar
+/// the file uses that ends within 60 days of it (the clock is passed in, so checks are
+/// repeatable).
+pub fn check_file_with(path: impl AsRef<Path>, limits: &Limits, today: Option<chrono::NaiveDate>) -> Vec<Diagnostic> {
+    check_file_explained(path, limits, today).0
 }
 
 /// [`check_file_with`] for a policy given as text (standard input, an editor's buffer):
@@ -214,11 +244,7 @@ pub fn check_source_with(
     limits: &Limits,
     today: Option<chrono::NaiveDate>,
 ) -> Vec<Diagnostic> {
-    let mut loader = Loader::new(limits);
-    loader.today = today;
-    loader.analyse = true;
-    loader.load_text(name, text, base_dir);
-    loader.diagnose().1
+    check_source_explained(name, text, base_dir, limits, today).0
 }
 
 const COMPANION: &str = ".tests.triage";
@@ -239,6 +265,8 @@ struct Loader {
     /// Whether a policy that checks is analysed too (`triage check`); loading a policy to
     /// decide tickets does not wait for it.
     analyse: bool,
+    /// The analysis's checks that were beyond its method.
+    skipped: Vec<SkippedCheck>,
     sources: Vec<Arc<Source>>,
     files: Vec<ast::File>,
     by_path: HashMap<PathBuf, FileId>,
@@ -251,6 +279,7 @@ impl Loader {
             limits: limits.clone(),
             today: None,
             analyse: false,
+            skipped: Vec::new(),
             sources: Vec::new(),
             files: Vec::new(),
             by_path: HashMap::new(),
@@ -382,7 +411,9 @@ impl Loader {
                 // The analysis verifies every counterexample with the evaluator, so it needs
                 // the compiled program.
                 let program = compile(model.clone(), |span| self.location(span));
-                diagnostics.extend(crate::analysis::analyse(&program));
+                let (found, skipped) = crate::analysis::analyse(&program);
+                diagnostics.extend(found);
+                self.skipped = skipped;
             }
         }
         let sources = &self.sources;

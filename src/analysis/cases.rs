@@ -14,9 +14,133 @@ use rust_decimal::Decimal;
 use crate::model::{BoundTo, CompareOp, Expr, ExprKind, FieldId, GradeId, Id, Model, Type};
 use crate::value::Value;
 
-/// A condition reads something beyond the method (text, times, arithmetic, calendars…).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Beyond;
+/// A condition reads something beyond the method (text, times, arithmetic, calendars…):
+/// what it reads and how, in words that follow the condition's owner ("reads `transcript`
+/// (text)").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Beyond(pub String);
+
+/// How many fields a reason names.
+const NAMED_FIELDS: usize = 3;
+
+impl Beyond {
+    /// Why `e` is beyond the method, naming the fields it reads.
+    fn of(model: &Model, e: &Expr) -> Beyond {
+        let named = |e: &Expr| {
+            let mut fields = Vec::new();
+            fields_in(model, e, &mut fields);
+            let names: Vec<String> = fields.iter().map(|f| format!("`{}`", model.field(*f).path)).collect();
+            if names.is_empty() {
+                "constants".to_string()
+            } else {
+                names.join(", ")
+            }
+        };
+        let text = match &e.kind {
+            ExprKind::Field(f) => {
+                let field = model.field(*f);
+                format!("reads `{}` ({})", field.path, type_word(field.ty))
+            }
+            ExprKind::Deadline(d) => format!("reads deadline `{}`", model.deadline_name(*d)),
+            ExprKind::Contains { .. } | ExprKind::Mentions { .. } => {
+                format!("searches text ({})", named(e))
+            }
+            ExprKind::Negate(_)
+            | ExprKind::Arith { .. }
+            | ExprKind::Round { .. }
+            | ExprKind::Min(_)
+            | ExprKind::Max(_)
+            | ExprKind::Count(_) => format!("computes with {}", named(e)),
+            ExprKind::Shift { .. }
+            | ExprKind::InWorkingHours { .. }
+            | ExprKind::InWindow { .. }
+            | ExprKind::WindowFrom { .. }
+            | ExprKind::WindowEnd { .. }
+            | ExprKind::SameDay { .. }
+            | ExprKind::First(_) => format!("reckons times ({})", named(e)),
+            ExprKind::Compare { left, right, .. } => match (&left.kind, &right.kind) {
+                (ExprKind::Const(_), _) => return Beyond::of(model, right),
+                (_, ExprKind::Const(_)) => return Beyond::of(model, left),
+                _ => {
+                    let side = |x: &Expr| match &x.kind {
+                        ExprKind::Field(f) => format!("`{}`", model.field(*f).path),
+                        _ => format!("a value computed from {}", named(x)),
+                    };
+                    format!("compares {} with {}", side(left), side(right))
+                }
+            },
+            ExprKind::In { element, .. } if !matches!(element.kind, ExprKind::Const(_)) => {
+                return Beyond::of(model, element)
+            }
+            ExprKind::In { set, .. } => return Beyond::of(model, set),
+            ExprKind::Let(id) => return crate::limits::grow(|| Beyond::of(model, &model.let_def(*id).expr)),
+            _ => format!("reads {}", named(e)),
+        };
+        Beyond(text)
+    }
+}
+
+/// A type in a few words, for a reason.
+fn type_word(ty: Type) -> &'static str {
+    match ty {
+        Type::Text => "text",
+        Type::Time => "a time",
+        Type::Duration(..) => "a duration",
+        Type::TextSet => "a set of texts",
+        Type::Int => "a whole number, not compared with a constant",
+        Type::Decimal => "a decimal, not compared with a constant",
+        Type::Bool | Type::Enum(_) | Type::EnumSet(_) | Type::Grade => "a value",
+    }
+}
+
+/// The first few fields an expression reads, `let`s inlined.
+fn fields_in(model: &Model, e: &Expr, out: &mut Vec<FieldId>) {
+    if out.len() >= NAMED_FIELDS {
+        return;
+    }
+    let mut each = |x: &Expr| crate::limits::grow(|| fields_in(model, x, out));
+    match &e.kind {
+        ExprKind::Field(f) => {
+            if !out.contains(f) {
+                out.push(*f);
+            }
+        }
+        ExprKind::Let(id) => each(&model.let_def(*id).expr),
+        ExprKind::Not(x) | ExprKind::Negate(x) | ExprKind::Count(x) => each(x),
+        ExprKind::Round { value, .. } | ExprKind::IsSet { value, .. } => each(value),
+        ExprKind::And(xs) | ExprKind::Or(xs) | ExprKind::Min(xs) | ExprKind::Max(xs) | ExprKind::First(xs) => {
+            xs.iter().for_each(each)
+        }
+        ExprKind::Arith { left, right, .. } | ExprKind::Compare { left, right, .. } => {
+            each(left);
+            each(right);
+        }
+        ExprKind::Shift { time, by, .. } => {
+            each(time);
+            each(by);
+        }
+        ExprKind::In { element, set, .. } => {
+            each(element);
+            each(set);
+        }
+        ExprKind::Contains { text, part } => {
+            each(text);
+            each(part);
+        }
+        ExprKind::Mentions { text, phrases, .. } => {
+            each(text);
+            if let crate::model::Phrases::Computed(x) = phrases {
+                each(x);
+            }
+        }
+        ExprKind::InWorkingHours { time, .. }
+        | ExprKind::InWindow { time, .. }
+        | ExprKind::WindowFrom { time, .. }
+        | ExprKind::WindowEnd { time, .. }
+        | ExprKind::SameDay { time, .. } => each(time),
+        ExprKind::Const(_) | ExprKind::Grade | ExprKind::Deadline(_) => {}
+    }
+}
 
 /// What some conditions read, all of it within the method.
 #[derive(Debug, Clone, Default)]
@@ -80,7 +204,7 @@ impl Reads {
                     Ok(())
                 }
                 // Numbers only where compared with a constant (below).
-                _ => Err(Beyond),
+                _ => Err(Beyond::of(model, e)),
             },
             ExprKind::Let(id) => self.collect(model, &model.let_def(*id).expr),
             ExprKind::Grade => {
@@ -93,12 +217,12 @@ impl Reads {
                 Type::Int | Type::Decimal => {
                     let (field, number) = match (&left.kind, &right.kind, &right.ty) {
                         (ExprKind::Field(f), ExprKind::Const(c), _) | (ExprKind::Const(c), ExprKind::Field(f), _) => {
-                            (*f, c.as_decimal().ok_or(Beyond)?)
+                            (*f, c.as_decimal().ok_or_else(|| Beyond::of(model, e))?)
                         }
-                        _ => return Err(Beyond),
+                        _ => return Err(Beyond::of(model, e)),
                     };
                     if !model.field(field).ty.is_numeric() {
-                        return Err(Beyond);
+                        return Err(Beyond::of(model, e));
                     }
                     self.fields.entry(field).or_default().push(number);
                     Ok(())
@@ -116,7 +240,7 @@ impl Reads {
                     self.collect(model, left)?;
                     self.collect(model, right)
                 }
-                _ => Err(Beyond),
+                _ => Err(Beyond::of(model, e)),
             },
             ExprKind::In { element, set, .. } => match element.ty {
                 Type::Enum(e) => {
@@ -134,7 +258,7 @@ impl Reads {
                     self.collect(model, element)?;
                     self.collect(model, set)
                 }
-                _ => Err(Beyond),
+                _ => Err(Beyond::of(model, e)),
             },
             ExprKind::IsSet { value, .. } => match &value.kind {
                 ExprKind::Field(f) => {
@@ -150,7 +274,7 @@ impl Reads {
                 }
                 _ => self.collect(model, value),
             },
-            _ => Err(Beyond),
+            _ => Err(Beyond::of(model, e)),
         }
     }
 }

@@ -1,18 +1,21 @@
 //! Static analysis of a checked, compiled policy: conflicts, shadowed grade rules,
-//! unreachable rules and dead exemptions, each with the rules involved and, where one
-//! exists, a counterexample ticket decided by the real evaluator before it is shown.
+//! unreachable rules, dead exemptions, and tickets left without a grade or (once the facts
+//! the routes read are known) a route, each with the rules involved and, where one exists, a
+//! counterexample ticket decided by the real evaluator before it is shown.
 //!
 //! The method is case splitting over finite domains (see [`cases`]): the fields two
 //! conditions read are given one value of each class their conditions tell apart, and every
 //! combination is tried. A condition that reads anything else (text, times, arithmetic,
 //! calendars, deadlines) is beyond the method and the check that needs it is skipped: the
-//! analysis never reports what it has not shown. A budget of cases keeps a large policy's
-//! analysis within seconds; past it, the remaining checks are skipped.
+//! analysis never reports what it has not shown, and lists each skipped check with its
+//! reason ([`SkippedCheck`], shown by `triage check --explain-skipped`). A budget of cases
+//! keeps a large policy's analysis within seconds; past it, the remaining checks are skipped.
 
 mod cases;
 mod witness;
 
 use std::collections::BTreeMap;
+use std::fmt;
 
 use serde_json::Value as Json;
 
@@ -32,14 +35,58 @@ const MAX_FINDINGS: usize = 200;
 /// How many satisfying cases a conflict is verified with before it is given up.
 const VERIFY_ATTEMPTS: usize = 4;
 
-/// Analyse a policy that checked without errors; the findings as diagnostics.
-pub(crate) fn analyse(program: &Program) -> Vec<Diagnostic> {
+/// A check the analysis did not make, because a condition it needs is beyond the method or
+/// its cases are too many to try; `triage check --explain-skipped` lists them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkippedCheck {
+    /// The finding it would look for: `conflict`, `shadowed`, `unreachable`,
+    /// `dead_exemption` or `gap`.
+    pub check: &'static str,
+    /// The rules and exemptions it concerns, by name.
+    pub rules: Vec<String>,
+    /// What was not checked and why: "rules `a` and `b` both set deadline `resolve`; not
+    /// compared: `a`'s condition reads `transcript` (text)".
+    pub reason: String,
+}
+
+impl fmt::Display for SkippedCheck {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.check, self.reason)
+    }
+}
+
+/// Whose condition is read, for a reason: a rule's, a statement's own `when`, or an
+/// exemption's.
+#[derive(Debug, Clone, Copy)]
+enum Whose<'m> {
+    Condition(&'m str),
+    Guard(&'m str),
+    Exemption(&'m str),
+}
+
+impl fmt::Display for Whose<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Whose::Condition(rule) => write!(f, "`{rule}`'s condition"),
+            Whose::Guard(rule) => write!(f, "a `when` of `{rule}`"),
+            Whose::Exemption(name) => write!(f, "exemption `{name}`'s condition"),
+        }
+    }
+}
+
+/// Why the cases of a check were not tried, when its conditions are all within the method.
+const TOO_MANY: &str = "the values read make more combinations than one check may try";
+
+/// Analyse a policy that checked without errors; the findings as diagnostics, and the
+/// checks that were beyond the method.
+pub(crate) fn analyse(program: &Program) -> (Vec<Diagnostic>, Vec<SkippedCheck>) {
     let mut analysis = Analysis::new(program);
     analysis.unreachable_rules();
     analysis.conflicts();
     analysis.shadowed();
     analysis.dead_exemptions();
     analysis.gaps();
+    analysis.route_gaps();
     if analysis.budget == 0 {
         analysis.diagnostics.push(
             Diagnostic::warning("analysis_incomplete", "the analysis stopped before it was done").help(format!(
@@ -48,7 +95,7 @@ pub(crate) fn analyse(program: &Program) -> Vec<Diagnostic> {
             )),
         );
     }
-    analysis.diagnostics
+    (analysis.diagnostics, analysis.skipped)
 }
 
 /// What a deadline or value statement sets.
@@ -64,7 +111,7 @@ struct Setter<'m> {
     rule: RuleId,
     guard: Option<&'m Expr>,
     expr: &'m Expr,
-    reads: Option<Reads>,
+    reads: Result<Reads, String>,
     shape: String,
 }
 
@@ -72,25 +119,30 @@ struct Analysis<'p> {
     program: &'p Program,
     model: &'p Model,
     base: Vec<Value>,
-    /// What deciding the grade reads, if within the method.
-    grade_reads: Option<Reads>,
+    /// What deciding the grade reads, or why it is beyond the method.
+    grade_reads: Result<Reads, String>,
     /// Rules whose condition can never hold.
     never: Vec<bool>,
     budget: u64,
     /// How many rules set a grade: the work of deciding the grade in one case.
     grade_rules: u64,
     diagnostics: Vec<Diagnostic>,
+    /// The checks not made, with their reasons.
+    skipped: Vec<SkippedCheck>,
 }
 
 impl<'p> Analysis<'p> {
     fn new(program: &'p Program) -> Analysis<'p> {
         let model = &program.model;
-        let mut grade_reads = Some(Reads::default());
+        let mut grade_reads = Ok(Reads::default());
         for rule in model.rules.iter().filter(|r| r.grade.is_some()) {
             if let Some(c) = &rule.condition {
                 match (Reads::of(model, c), grade_reads.as_mut()) {
-                    (Ok(r), Some(all)) => all.merge(&r),
-                    _ => grade_reads = None,
+                    (Ok(r), Ok(all)) => all.merge(&r),
+                    (Err(why), Ok(_)) => {
+                        grade_reads = Err(format!("{} {}", Whose::Condition(&rule.name), why.0));
+                    }
+                    (_, Err(_)) => {}
                 }
             }
         }
@@ -103,6 +155,15 @@ impl<'p> Analysis<'p> {
             budget: CASES_IN_ALL,
             grade_rules: u64::try_from(model.rules.iter().filter(|r| r.grade.is_some()).count()).unwrap_or(u64::MAX),
             diagnostics: Vec::new(),
+            skipped: Vec::new(),
+        }
+    }
+
+    /// Note a check not made: `what` it would have told, `why` not.
+    fn skip(&mut self, check: &'static str, rules: Vec<String>, what: String, why: &str) {
+        // Past the budget, `analysis_incomplete` says so once.
+        if self.budget > 0 {
+            self.skipped.push(SkippedCheck { check, rules, reason: format!("{what}; not checked: {why}") });
         }
     }
 
@@ -116,16 +177,23 @@ impl<'p> Analysis<'p> {
         Some(())
     }
 
-    /// What these conditions read, the grade's own reads included when they read it.
-    fn reads(&self, exprs: &[&Expr]) -> Option<Reads> {
+    /// What these conditions read, the grade's own reads included when they read it; else
+    /// why one is beyond the method ("`a`'s condition reads `transcript` (text)").
+    fn reads(&self, exprs: &[(Whose<'_>, &Expr)]) -> Result<Reads, String> {
         let mut all = Reads::default();
-        for e in exprs {
-            all.merge(&Reads::of(self.model, e).ok()?);
+        for (whose, e) in exprs {
+            let reads = Reads::of(self.model, e).map_err(|why| format!("{whose} {}", why.0))?;
+            if reads.grade {
+                if let Err(why) = &self.grade_reads {
+                    return Err(format!("{whose} reads the grade, and {why}"));
+                }
+            }
+            all.merge(&reads);
         }
         if all.grade {
-            all.merge(self.grade_reads.as_ref()?);
+            all.merge(self.grade_reads.as_ref().map_err(Clone::clone)?);
         }
-        Some(all)
+        Ok(all)
     }
 
     /// Try every case of what `reads` reads, calling `visit` with each case's evaluator
@@ -180,8 +248,20 @@ impl<'p> Analysis<'p> {
         for (i, rule) in self.model.rules.iter().enumerate() {
             let condition = rule.condition.as_ref();
             if let Some(c) = condition {
-                let Some(reads) = self.reads(&[c]) else { continue };
-                if self.cases(&reads, |eval| eval.truth(c) == Some(true)) == Some(false) {
+                let reads = match self.reads(&[(Whose::Condition(&rule.name), c)]) {
+                    Ok(reads) => reads,
+                    Err(why) => {
+                        let what = format!("whether rule `{}` can fire", rule.name);
+                        self.skip("unreachable", vec![rule.name.to_string()], what, &why);
+                        continue;
+                    }
+                };
+                let outcome = self.cases(&reads, |eval| eval.truth(c) == Some(true));
+                if outcome.is_none() {
+                    let what = format!("whether rule `{}` can fire", rule.name);
+                    self.skip("unreachable", vec![rule.name.to_string()], what, TOO_MANY);
+                }
+                if outcome == Some(false) {
                     self.never[i] = true;
                     self.diagnostics.push(
                         Diagnostic::warning("unreachable", format!("rule `{}` can never fire", rule.name))
@@ -196,9 +276,21 @@ impl<'p> Analysis<'p> {
             }
             for effect in &rule.effects {
                 let Some(guard) = &effect.guard else { continue };
-                let exprs: Vec<&Expr> = [condition, Some(guard)].into_iter().flatten().collect();
-                let Some(reads) = self.reads(&exprs) else { continue };
-                if self.cases(&reads, |eval| eval.fires(condition) && eval.truth(guard) == Some(true)) != Some(false) {
+                let mut exprs = vec![(Whose::Guard(&rule.name), guard)];
+                exprs.extend(condition.map(|c| (Whose::Condition(&rule.name), c)));
+                let what = || format!("whether a `when` of rule `{}` can hold while the rule fires", rule.name);
+                let reads = match self.reads(&exprs) {
+                    Ok(reads) => reads,
+                    Err(why) => {
+                        self.skip("unreachable", vec![rule.name.to_string()], what(), &why);
+                        continue;
+                    }
+                };
+                let outcome = self.cases(&reads, |eval| eval.fires(condition) && eval.truth(guard) == Some(true));
+                if outcome.is_none() {
+                    self.skip("unreachable", vec![rule.name.to_string()], what(), TOO_MANY);
+                }
+                if outcome != Some(false) {
                     continue;
                 }
                 let mut d = Diagnostic::warning(
@@ -234,8 +326,9 @@ impl<'p> Analysis<'p> {
                     EffectKind::Value(v) => (Target::Value(v.name), &v.expr),
                     _ => continue,
                 };
-                let exprs: Vec<&Expr> =
-                    [rule.condition.as_ref(), effect.guard.as_ref()].into_iter().flatten().collect();
+                let mut exprs: Vec<(Whose<'_>, &Expr)> = Vec::new();
+                exprs.extend(rule.condition.as_ref().map(|c| (Whose::Condition(&rule.name), c)));
+                exprs.extend(effect.guard.as_ref().map(|g| (Whose::Guard(&rule.name), g)));
                 let reads = self.reads(&exprs);
                 let shape = without_spans(&format!("{:?}", expr.kind));
                 setters.entry(target).or_default().push(Setter {
@@ -258,7 +351,14 @@ impl<'p> Analysis<'p> {
                     if self.spend(1).is_none() {
                         return;
                     }
-                    if first.reads.is_none() || second.reads.is_none() {
+                    if let Some(why) = first.reads.as_ref().err().or(second.reads.as_ref().err()) {
+                        let what = self.setting_both(*target, first, second);
+                        let rules = self.rule_names(&[first.rule, second.rule]);
+                        self.skipped.push(SkippedCheck {
+                            check: "conflict",
+                            rules,
+                            reason: format!("{what}; not compared: {why}"),
+                        });
                         continue;
                     }
                     self.conflict(*target, first, second, list);
@@ -270,16 +370,20 @@ impl<'p> Analysis<'p> {
     fn conflict(&mut self, target: Target, first: &Setter<'p>, second: &Setter<'p>, list: &[Setter<'p>]) {
         let model = self.model;
         let (c1, c2) = (model.rule(first.rule).condition.as_ref(), model.rule(second.rule).condition.as_ref());
-        let (Some(r1), Some(r2)) = (&first.reads, &second.reads) else { return };
+        let (Ok(r1), Ok(r2)) = (&first.reads, &second.reads) else { return };
         let mut reads = r1.clone();
         reads.merge(r2);
         let mut found: Vec<Vec<Value>> = Vec::new();
-        self.cases(&reads, |eval| {
+        let outcome = self.cases(&reads, |eval| {
             if eval.fires(c1) && eval.fires(first.guard) && eval.fires(c2) && eval.fires(second.guard) {
                 found.push(eval.slots.to_vec());
             }
             found.len() >= VERIFY_ATTEMPTS
         });
+        if outcome.is_none() {
+            let what = self.setting_both(target, first, second);
+            self.skip("conflict", self.rule_names(&[first.rule, second.rule]), what, TOO_MANY);
+        }
         // Each case as found, then with other values for the fields it leaves alone.
         let fixed: Vec<FieldId> = reads.fields.keys().chain(reads.presence.keys()).copied().collect();
         let candidates = found.iter().flat_map(|slots| {
@@ -399,8 +503,20 @@ impl<'p> Analysis<'p> {
                     return;
                 }
                 let ca = model.rule(a).condition.as_ref();
-                let exprs: Vec<&Expr> = [Some(cb), ca].into_iter().flatten().collect();
-                let Some(reads) = self.reads(&exprs) else { continue };
+                let (ra, rb) = (&model.rule(a).name, &model.rule(b).name);
+                let mut exprs = vec![(Whose::Condition(rb), cb)];
+                exprs.extend(ca.map(|c| (Whose::Condition(ra), c)));
+                let what = || {
+                    let (na, nb) = (&model.grade(ga).name, &model.grade(gb).name);
+                    format!("whether `{ra}` (grade {na}) fires whenever `{rb}` (grade {nb}) does")
+                };
+                let reads = match self.reads(&exprs) {
+                    Ok(reads) => reads,
+                    Err(why) => {
+                        self.skip("shadowed", self.rule_names(&[a, b]), what(), &why);
+                        continue;
+                    }
+                };
                 let mut example: Option<Json> = None;
                 let escaped = self.cases(&reads, |eval| {
                     if !eval.fires(Some(cb)) {
@@ -411,11 +527,13 @@ impl<'p> Analysis<'p> {
                     }
                     !eval.fires(ca)
                 });
+                if escaped.is_none() {
+                    self.skip("shadowed", self.rule_names(&[a, b]), what(), TOO_MANY);
+                }
                 let (Some(false), Some(json)) = (escaped, example) else { continue };
                 if !self.verify_shadow(&json, a, b, ga) {
                     continue;
                 }
-                let (ra, rb) = (&model.rule(a).name, &model.rule(b).name);
                 let (na, nb) = (&model.grade(ga).name, &model.grade(gb).name);
                 let mut d = Diagnostic::warning(
                     "shadowed",
@@ -447,9 +565,10 @@ impl<'p> Analysis<'p> {
         if severe.len() < 2 || self.spend(1).is_none() {
             return;
         }
-        let mut exprs: Vec<&Expr> = vec![cb];
-        exprs.extend(severe.iter().filter_map(|(_, c)| *c));
-        let Some(reads) = self.reads(&exprs) else { return };
+        // Each pair this covers was noted when skipped, so this notes nothing itself.
+        let mut exprs = vec![(Whose::Condition(&model.rule(b).name), cb)];
+        exprs.extend(severe.iter().filter_map(|(r, c)| Some((Whose::Condition(&model.rule(*r).name), (*c)?))));
+        let Ok(reads) = self.reads(&exprs) else { return };
         let mut example: Option<Json> = None;
         let escaped = self.cases(&reads, |eval| {
             if !eval.fires(Some(cb)) {
@@ -504,8 +623,20 @@ impl<'p> Analysis<'p> {
         let model = self.model;
         for exemption in &model.exemptions {
             let condition = &exemption.condition;
-            let Some(reads) = self.reads(&[condition]) else { continue };
-            if self.cases(&reads, |eval| eval.truth(condition) == Some(true)) == Some(false) {
+            let name = vec![exemption.name.to_string()];
+            let what = || format!("whether exemption `{}` can apply", exemption.name);
+            let reads = match self.reads(&[(Whose::Exemption(&exemption.name), condition)]) {
+                Ok(reads) => reads,
+                Err(why) => {
+                    self.skip("dead_exemption", name, what(), &why);
+                    continue;
+                }
+            };
+            let outcome = self.cases(&reads, |eval| eval.truth(condition) == Some(true));
+            if outcome.is_none() {
+                self.skip("dead_exemption", name.clone(), what(), TOO_MANY);
+            }
+            if outcome == Some(false) {
                 self.diagnostics.push(
                     Diagnostic::warning("dead_exemption", format!("exemption `{}` can never apply", exemption.name))
                         .label(condition.span, "no ticket satisfies this condition")
@@ -517,7 +648,7 @@ impl<'p> Analysis<'p> {
                 continue;
             }
             // The statements that trigger an action it removes, with their rules.
-            let triggers: Vec<(Option<&Expr>, Option<&Expr>)> = model
+            let triggers: Vec<(&str, Option<&Expr>, Option<&Expr>)> = model
                 .rules
                 .iter()
                 .enumerate()
@@ -525,7 +656,7 @@ impl<'p> Analysis<'p> {
                 .flat_map(|(_, r)| {
                     r.effects.iter().filter_map(move |e| match &e.kind {
                         EffectKind::Action(actions) if actions.iter().any(|a| exemption.actions.contains(a)) => {
-                            Some((r.condition.as_ref(), e.guard.as_ref()))
+                            Some((&*r.name, r.condition.as_ref(), e.guard.as_ref()))
                         }
                         _ => None,
                     })
@@ -552,12 +683,32 @@ impl<'p> Analysis<'p> {
                 }
                 continue;
             }
-            let mut exprs: Vec<&Expr> = vec![condition];
-            exprs.extend(triggers.iter().flat_map(|(c, g)| [*c, *g]).flatten());
-            let Some(reads) = self.reads(&exprs) else { continue };
+            let mut exprs = vec![(Whose::Exemption(&exemption.name), condition)];
+            for (rule, c, g) in &triggers {
+                exprs.extend(c.map(|c| (Whose::Condition(rule), c)));
+                exprs.extend(g.map(|g| (Whose::Guard(rule), g)));
+            }
+            let what = format!(
+                "whether exemption `{}` can apply while {} is triggered",
+                exemption.name,
+                self.action_list(&exemption.actions)
+            );
+            let mut names = name.clone();
+            names.extend(triggers.iter().map(|(r, ..)| r.to_string()));
+            names.dedup();
+            let reads = match self.reads(&exprs) {
+                Ok(reads) => reads,
+                Err(why) => {
+                    self.skip("dead_exemption", names, what, &why);
+                    continue;
+                }
+            };
             let applies = self.cases(&reads, |eval| {
-                eval.truth(condition) == Some(true) && triggers.iter().any(|(c, g)| eval.fires(*c) && eval.fires(*g))
+                eval.truth(condition) == Some(true) && triggers.iter().any(|(_, c, g)| eval.fires(*c) && eval.fires(*g))
             });
+            if applies.is_none() {
+                self.skip("dead_exemption", names, what, TOO_MANY);
+            }
             if applies == Some(false) {
                 let names = self.action_list(&exemption.actions);
                 self.diagnostics.push(
@@ -570,44 +721,150 @@ impl<'p> Analysis<'p> {
     }
 
     /// `triage::gap`: a ticket no grade rule grades, in a graded policy without a default
-    /// grade. (Tickets routed to no one are not reported: the shipped policies leave a
-    /// ticket unrouted on purpose while a fact it needs is unknown, and the language has no
-    /// way yet to say so.)
+    /// grade.
     fn gaps(&mut self) {
         let model = self.model;
-        let grading: Vec<Option<&Expr>> =
-            model.rules.iter().filter(|r| r.grade.is_some()).map(|r| r.condition.as_ref()).collect();
-        if !grading.is_empty() && model.default_grade.is_none() {
-            let exprs: Vec<&Expr> = grading.iter().flatten().copied().collect();
-            if let Some(json) = self.uncovered(&exprs, |eval| grading.iter().any(|c| eval.fires(*c))) {
-                if witness::decide(self.program, &json).is_some_and(|d| d.grade.is_none()) {
-                    let mut d = Diagnostic::error("gap", "some tickets get no grade").help(format!(
-                        "no grade rule fires for this ticket, and the grades have no default: {}; add \
-                             `, default …` to the grades, or a rule for these tickets",
-                        witness::one_line(&json)
-                    ));
-                    if let Some(c) = exprs.first() {
-                        d = d.label(c.span, "the first condition that grades");
-                    }
-                    self.diagnostics.push(d);
-                }
-            }
+        let grading: Vec<(&str, Option<&Expr>)> =
+            model.rules.iter().filter(|r| r.grade.is_some()).map(|r| (&*r.name, r.condition.as_ref())).collect();
+        if grading.is_empty() || model.default_grade.is_some() {
+            return;
         }
+        let exprs: Vec<(Whose<'_>, &Expr)> =
+            grading.iter().filter_map(|(r, c)| Some((Whose::Condition(r), (*c)?))).collect();
+        let rules = grading.iter().map(|(r, _)| r.to_string()).collect();
+        let candidates = self.uncovered("whether every ticket gets a grade", rules, &exprs, false, |eval| {
+            grading.iter().any(|(_, c)| eval.fires(*c))
+        });
+        let Some(json) =
+            candidates.into_iter().find(|json| witness::decide(self.program, json).is_some_and(|d| d.grade.is_none()))
+        else {
+            return;
+        };
+        let mut d = Diagnostic::error("gap", "some tickets get no grade").help(format!(
+            "no grade rule fires for this ticket, and the grades have no default: {}; add `, default …` to the \
+             grades, or a rule for these tickets",
+            witness::one_line(&json)
+        ));
+        if let Some((_, c)) = exprs.first() {
+            d = d.label(c.span, "the first condition that grades");
+        }
+        self.diagnostics.push(d);
     }
 
-    /// A case in which `covered` does not hold, as ticket JSON.
-    fn uncovered(&mut self, exprs: &[&Expr], covered: impl Fn(&Eval<'_>) -> bool) -> Option<Json> {
-        let reads = self.reads(exprs)?;
+    /// `triage::gap`: a ticket that no route statement routes even when every optional field
+    /// they read is present. A later fact still missing may defer routing (the shipped
+    /// policies route an escalation only once it is known whether the receiver can resolve
+    /// the ticket), but once the facts are known every ticket must have a route. A policy
+    /// that routes nowhere is not checked: it has nothing to route.
+    fn route_gaps(&mut self) {
         let model = self.model;
-        let mut found = None;
-        self.cases(&reads, |eval| {
-            if covered(eval) {
+        let statements: Vec<(&str, Option<&Expr>, Option<&Expr>)> = model
+            .rules
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !self.never.get(*i).copied().unwrap_or(true))
+            .flat_map(|(_, r)| {
+                r.effects.iter().filter_map(move |e| match &e.kind {
+                    EffectKind::Route(_) => Some((&*r.name, r.condition.as_ref(), e.guard.as_ref())),
+                    _ => None,
+                })
+            })
+            .collect();
+        if statements.is_empty() {
+            return;
+        }
+        let mut exprs: Vec<(Whose<'_>, &Expr)> = Vec::new();
+        for (rule, c, g) in &statements {
+            exprs.extend(c.map(|c| (Whose::Condition(rule), c)));
+            exprs.extend(g.map(|g| (Whose::Guard(rule), g)));
+        }
+        let mut rules: Vec<String> = statements.iter().map(|(r, ..)| r.to_string()).collect();
+        rules.dedup();
+        let what = "whether every ticket gets a route once the facts its routes read are known";
+        let candidates = self.uncovered(what, rules, &exprs, true, |eval| {
+            statements.iter().any(|(_, c, g)| eval.fires(*c) && eval.fires(*g))
+        });
+        let Some(json) =
+            candidates.into_iter().find(|json| witness::decide(self.program, json).is_some_and(|d| d.route.is_empty()))
+        else {
+            return;
+        };
+        let mut d =
+            Diagnostic::error("gap", "some tickets get no route, even once every fact the routes read is known").help(
+                format!(
+                    "no route statement applies to this ticket, in which every optional field they read is given: {}; \
+                 a missing later fact may defer routing, but once the facts are known every ticket needs a route: \
+                 add a route for these tickets, or widen a condition",
+                    witness::one_line(&json)
+                ),
+            );
+        for (_, c, g) in statements.iter().take(3) {
+            if let Some(e) = g.or(*c) {
+                d = d.label(e.span, "routes only when this holds");
+            }
+        }
+        self.diagnostics.push(d);
+    }
+
+    /// Cases in which `covered` does not hold, as ticket JSON (a few, each to be decided
+    /// before one is shown). With `known`, only cases in which every optional field the
+    /// conditions read is present. A check beyond the method is noted as skipped.
+    fn uncovered(
+        &mut self,
+        what: &str,
+        rules: Vec<String>,
+        exprs: &[(Whose<'_>, &Expr)],
+        known: bool,
+        covered: impl Fn(&Eval<'_>) -> bool,
+    ) -> Vec<Json> {
+        let reads = match self.reads(exprs) {
+            Ok(reads) => reads,
+            Err(why) => {
+                self.skip("gap", rules, what.to_string(), &why);
+                return Vec::new();
+            }
+        };
+        let model = self.model;
+        let optional: Vec<FieldId> = if known {
+            reads.fields.keys().chain(reads.presence.keys()).copied().filter(|f| model.field(*f).optional).collect()
+        } else {
+            Vec::new()
+        };
+        let mut found = Vec::new();
+        let outcome = self.cases(&reads, |eval| {
+            let missing = optional.iter().any(|f| matches!(eval.slots.get(f.index()), None | Some(Value::Null)));
+            if missing || covered(eval) {
                 return false;
             }
-            found = Some(witness::ticket_json(model, eval.slots));
-            true
+            found.push(witness::ticket_json(model, eval.slots));
+            found.len() >= VERIFY_ATTEMPTS
         });
+        if outcome.is_none() {
+            self.skip("gap", rules, what.to_string(), TOO_MANY);
+        }
         found
+    }
+
+    /// The names of some rules, in order, each once.
+    fn rule_names(&self, rules: &[RuleId]) -> Vec<String> {
+        let mut names: Vec<String> = rules.iter().map(|r| self.model.rule(*r).name.to_string()).collect();
+        names.dedup();
+        names
+    }
+
+    /// "rules `a` and `b` both set deadline `resolve`", for a conflict not compared.
+    fn setting_both(&self, target: Target, first: &Setter<'_>, second: &Setter<'_>) -> String {
+        let model = self.model;
+        let (what, name) = match target {
+            Target::Deadline(d) => ("deadline", model.deadline_name(d)),
+            Target::Value(v) => ("value", model.value_name(v)),
+        };
+        let (r1, r2) = (&model.rule(first.rule).name, &model.rule(second.rule).name);
+        if first.rule == second.rule {
+            format!("two statements of rule `{r1}` both set {what} `{name}`")
+        } else {
+            format!("rules `{r1}` and `{r2}` both set {what} `{name}`")
+        }
     }
 
     fn field_list(&self, reads: &Reads) -> String {
