@@ -2,8 +2,8 @@
 //! each field it reads, and a small three-valued evaluator over the checked model.
 //!
 //! A condition is within the method when it reads only flags, enum values, membership in
-//! sets of enum values, whole numbers and decimals compared with constants, and whether an
-//! optional field is set (through `let`s and `grade`, which are inlined). Trying one value of
+//! sets of enum values, whole numbers, decimals, times and clock durations compared with
+//! constants, and whether an optional field is set (through `let`s and `grade`, which are inlined). Trying one value of
 //! each class of values the constants split a domain into is then exact: two values of one
 //! class decide every condition alike.
 
@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
 
-use crate::model::{BoundTo, CompareOp, Expr, ExprKind, FieldId, GradeId, Id, Model, Type};
+use crate::model::{BoundTo, CompareOp, DurationSpec, Expr, ExprKind, FieldId, GradeId, Id, Model, Type, Unit};
 use crate::value::Value;
 
 /// A condition reads something beyond the method (text, times, arithmetic, calendars…):
@@ -84,8 +84,8 @@ impl Beyond {
 fn type_word(ty: Type) -> &'static str {
     match ty {
         Type::Text => "text",
-        Type::Time => "a time",
-        Type::Duration(..) => "a duration",
+        Type::Time => "a time, not compared with a constant",
+        Type::Duration(..) => "a duration, not compared with a constant of clock time",
         Type::TextSet => "a set of texts",
         Type::Int => "a whole number, not compared with a constant",
         Type::Decimal => "a decimal, not compared with a constant",
@@ -227,6 +227,20 @@ impl Reads {
                     self.fields.entry(field).or_default().push(number);
                     Ok(())
                 }
+                // A time or a clock duration against a constant orders like a number: its
+                // seconds (a time's since 1970).
+                Type::Time | Type::Duration(Unit::Clock, _) => {
+                    let (field, number) = match (&left.kind, &right.kind) {
+                        (ExprKind::Field(f), ExprKind::Const(c)) | (ExprKind::Const(c), ExprKind::Field(f))
+                            if model.field(*f).ty == left.ty =>
+                        {
+                            (*f, seconds(c).ok_or_else(|| Beyond::of(model, e))?)
+                        }
+                        _ => return Err(Beyond::of(model, e)),
+                    };
+                    self.fields.entry(field).or_default().push(Decimal::from(number));
+                    Ok(())
+                }
                 Type::Bool | Type::Enum(_) | Type::Grade => {
                     self.collect(model, left)?;
                     self.collect(model, right)
@@ -301,6 +315,10 @@ pub(super) fn domain(model: &Model, reads: &Reads, field: FieldId, base: &Value)
         }
         (Type::Int, Some(numbers)) => int_classes(def, numbers),
         (Type::Decimal, Some(numbers)) => decimal_classes(numbers),
+        (Type::Time, Some(numbers)) if !numbers.is_empty() => time_classes(numbers),
+        (Type::Duration(Unit::Clock, calendar), Some(numbers)) if !numbers.is_empty() => {
+            clock_classes(numbers, calendar)
+        }
         // Read only for whether it is set: the base value (when present), or one written.
         _ => vec![present(model, field, base)],
     };
@@ -336,6 +354,44 @@ fn subsets(mask: u64) -> Vec<u64> {
     // Smaller sets first: the first case found is then the shortest ticket to read.
     out.sort_unstable_by_key(|bits| (bits.count_ones(), *bits));
     out
+}
+
+/// A time's or a clock duration's seconds, for comparing with a constant.
+fn seconds(v: &Value) -> Option<i64> {
+    match v {
+        Value::Time(t) => Some(t.timestamp()),
+        Value::Duration(DurationSpec { amount, unit: Unit::Clock, .. }) => Some(*amount),
+        _ => None,
+    }
+}
+
+/// The ordered points that split at `numbers`: each, and one `step` on either side (which
+/// lies in the range between two constants, when there is one).
+fn around(numbers: &[Decimal], step: i64) -> Vec<i64> {
+    let mut points: Vec<i64> = numbers
+        .iter()
+        .filter_map(|n| rust_decimal::prelude::ToPrimitive::to_i64(n))
+        .flat_map(|n| [n.checked_sub(step), Some(n), n.checked_add(step)])
+        .flatten()
+        .collect();
+    points.sort_unstable();
+    points.dedup();
+    points
+}
+
+/// Times compared with constants: each constant and a second on either side.
+fn time_classes(numbers: &[Decimal]) -> Vec<Value> {
+    around(numbers, 1).into_iter().filter_map(|s| chrono::DateTime::from_timestamp(s, 0)).map(Value::Time).collect()
+}
+
+/// Clock durations compared with constants: each constant and a minute on either side (a
+/// ticket gives durations in whole minutes), none below zero.
+fn clock_classes(numbers: &[Decimal], calendar: Option<crate::model::CalendarId>) -> Vec<Value> {
+    around(numbers, 60)
+        .into_iter()
+        .filter(|s| *s >= 0 && s % 60 == 0)
+        .map(|amount| Value::Duration(DurationSpec { amount, unit: Unit::Clock, calendar }))
+        .collect()
 }
 
 /// Whole numbers: each constant, and one number in each range between and beyond them,
@@ -446,6 +502,8 @@ impl Eval<'_> {
                 let order = match (&l, &r) {
                     (Value::Bool(a), Value::Bool(b)) => a.cmp(b),
                     (Value::Int(a), Value::Int(b)) => a.cmp(b),
+                    (Value::Time(a), Value::Time(b)) => a.cmp(b),
+                    (Value::Duration(a), Value::Duration(b)) if a.unit == b.unit => a.amount.cmp(&b.amount),
                     (Value::Enum(a), Value::Enum(b)) => a.cmp(b),
                     (Value::EnumSet(a), Value::EnumSet(b)) => a.cmp(b),
                     // Grade 0 is the most severe, so it orders highest.
