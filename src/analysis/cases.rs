@@ -370,7 +370,7 @@ fn seconds(v: &Value) -> Option<i64> {
 fn around(numbers: &[Decimal], step: i64) -> Vec<i64> {
     let mut points: Vec<i64> = numbers
         .iter()
-        .filter_map(|n| rust_decimal::prelude::ToPrimitive::to_i64(n))
+        .filter_map(rust_decimal::prelude::ToPrimitive::to_i64)
         .flat_map(|n| [n.checked_sub(step), Some(n), n.checked_add(step)])
         .flatten()
         .collect();
