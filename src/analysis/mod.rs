@@ -64,6 +64,15 @@ enum Whose<'m> {
     Exemption(&'m str),
 }
 
+impl<'m> Whose<'m> {
+    /// The rule or exemption the expression belongs to.
+    fn name(&self) -> &'m str {
+        match self {
+            Whose::Condition(name) | Whose::Guard(name) | Whose::Exemption(name) => name,
+        }
+    }
+}
+
 impl fmt::Display for Whose<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -167,6 +176,45 @@ impl<'p> Analysis<'p> {
         }
     }
 
+    /// Whether no ticket satisfies `condition`, told as a warning `check` when so:
+    /// `Some(true)`. `None` when it reads something beyond the method, `Some(false)` when a
+    /// ticket satisfies it or there are too many cases to tell (both noted as skipped).
+    /// `words`: what the check tells, and the warning's message.
+    fn never_holds(
+        &mut self,
+        check: &'static str,
+        whose: Whose<'_>,
+        condition: &Expr,
+        [what, message]: [String; 2],
+    ) -> Option<bool> {
+        let owner = whose.name().to_string();
+        let reads = match self.reads(&[(whose, condition)]) {
+            Ok(reads) => reads,
+            Err(why) => {
+                self.skip(check, vec![owner], what, &why);
+                return None;
+            }
+        };
+        match self.cases(&reads, |eval| eval.truth(condition) == Some(true)) {
+            None => {
+                self.skip(check, vec![owner], what, TOO_MANY);
+                Some(false)
+            }
+            Some(true) => Some(false),
+            Some(false) => {
+                self.diagnostics.push(
+                    Diagnostic::warning(check, message)
+                        .label(condition.span, "no ticket satisfies this condition")
+                        .help(format!(
+                            "every combination of the values it reads was tried: {}",
+                            self.field_list(&reads)
+                        )),
+                );
+                Some(true)
+            }
+        }
+    }
+
     /// Take `cost` from the budget; `None`, and nothing more is tried, when it is spent.
     fn spend(&mut self, cost: u64) -> Option<()> {
         if cost > self.budget || self.diagnostics.len() >= MAX_FINDINGS {
@@ -248,30 +296,15 @@ impl<'p> Analysis<'p> {
         for (i, rule) in self.model.rules.iter().enumerate() {
             let condition = rule.condition.as_ref();
             if let Some(c) = condition {
-                let reads = match self.reads(&[(Whose::Condition(&rule.name), c)]) {
-                    Ok(reads) => reads,
-                    Err(why) => {
-                        let what = format!("whether rule `{}` can fire", rule.name);
-                        self.skip("unreachable", vec![rule.name.to_string()], what, &why);
+                let words =
+                    [format!("whether rule `{}` can fire", rule.name), format!("rule `{}` can never fire", rule.name)];
+                match self.never_holds("unreachable", Whose::Condition(&rule.name), c, words) {
+                    None => continue,
+                    Some(true) => {
+                        self.never[i] = true;
                         continue;
                     }
-                };
-                let outcome = self.cases(&reads, |eval| eval.truth(c) == Some(true));
-                if outcome.is_none() {
-                    let what = format!("whether rule `{}` can fire", rule.name);
-                    self.skip("unreachable", vec![rule.name.to_string()], what, TOO_MANY);
-                }
-                if outcome == Some(false) {
-                    self.never[i] = true;
-                    self.diagnostics.push(
-                        Diagnostic::warning("unreachable", format!("rule `{}` can never fire", rule.name))
-                            .label(c.span, "no ticket satisfies this condition")
-                            .help(format!(
-                                "every combination of the values it reads was tried: {}",
-                                self.field_list(&reads)
-                            )),
-                    );
-                    continue;
+                    Some(false) => {}
                 }
             }
             for effect in &rule.effects {
@@ -625,26 +658,8 @@ impl<'p> Analysis<'p> {
             let condition = &exemption.condition;
             let name = vec![exemption.name.to_string()];
             let what = || format!("whether exemption `{}` can apply", exemption.name);
-            let reads = match self.reads(&[(Whose::Exemption(&exemption.name), condition)]) {
-                Ok(reads) => reads,
-                Err(why) => {
-                    self.skip("dead_exemption", name, what(), &why);
-                    continue;
-                }
-            };
-            let outcome = self.cases(&reads, |eval| eval.truth(condition) == Some(true));
-            if outcome.is_none() {
-                self.skip("dead_exemption", name.clone(), what(), TOO_MANY);
-            }
-            if outcome == Some(false) {
-                self.diagnostics.push(
-                    Diagnostic::warning("dead_exemption", format!("exemption `{}` can never apply", exemption.name))
-                        .label(condition.span, "no ticket satisfies this condition")
-                        .help(format!(
-                            "every combination of the values it reads was tried: {}",
-                            self.field_list(&reads)
-                        )),
-                );
+            let words = [what(), format!("exemption `{}` can never apply", exemption.name)];
+            if self.never_holds("dead_exemption", Whose::Exemption(&exemption.name), condition, words) != Some(false) {
                 continue;
             }
             // The statements that trigger an action it removes, with their rules.
