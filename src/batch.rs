@@ -320,46 +320,40 @@ impl<'a> ErrorRecord<'a> {
 /// Read whole lines, about [`CHUNK_BYTES`] of them, into `bytes`, taking from the reader
 /// only what ends at a line end (or the input's end). Whether the input has ended.
 fn read_block(input: &mut impl BufRead, bytes: &mut Vec<u8>) -> io::Result<bool> {
-    bytes.clear();
-    loop {
-        let buffer = input.fill_buf()?;
-        if buffer.is_empty() {
-            return Ok(true);
-        }
+    read_lines(input, bytes, |bytes, buffer| {
         // Once a chunk's worth is there: the last line end that fits, or else (a line longer
         // than a chunk) the first one after.
         let room = CHUNK_BYTES.saturating_sub(bytes.len());
-        let end = if buffer.len() < room {
+        if buffer.len() < room {
             None
         } else {
             memchr::memrchr(b'\n', &buffer[..room]).or_else(|| memchr::memchr(b'\n', &buffer[room..]).map(|i| room + i))
-        };
-        match end {
-            Some(last) => {
-                bytes.extend_from_slice(&buffer[..=last]);
-                input.consume(last + 1);
-                return Ok(false);
-            }
-            None => {
-                bytes.extend_from_slice(buffer);
-                let n = buffer.len();
-                input.consume(n);
-            }
         }
-    }
+    })
 }
 
 /// Read the whole lines the reader has at hand into `bytes`, waiting for more only to
 /// complete a line: a stream's writer may wait for our answers before it writes again.
 /// Whether the input has ended.
 fn read_available(input: &mut impl BufRead, bytes: &mut Vec<u8>) -> io::Result<bool> {
+    read_lines(input, bytes, |_, buffer| memchr::memrchr(b'\n', buffer))
+}
+
+/// Fill `bytes` from the reader's buffers up to the line end `end` picks in one of them
+/// (given what is read so far); a buffer without one is taken whole. Whether the input
+/// has ended.
+fn read_lines(
+    input: &mut impl BufRead,
+    bytes: &mut Vec<u8>,
+    end: impl Fn(&[u8], &[u8]) -> Option<usize>,
+) -> io::Result<bool> {
     bytes.clear();
     loop {
         let buffer = input.fill_buf()?;
         if buffer.is_empty() {
             return Ok(true);
         }
-        match memchr::memrchr(b'\n', buffer) {
+        match end(bytes, buffer) {
             Some(last) => {
                 bytes.extend_from_slice(&buffer[..=last]);
                 input.consume(last + 1);

@@ -203,12 +203,7 @@ pub fn check_file_explained(
     limits: &Limits,
     today: Option<chrono::NaiveDate>,
 ) -> (Vec<Diagnostic>, Vec<SkippedCheck>) {
-    let mut loader = Loader::new(limits);
-    loader.today = today;
-    loader.analyse = true;
-    loader.load_policy(&policy_of(path.as_ref()));
-    let diagnostics = loader.diagnose().1;
-    (diagnostics, loader.skipped)
+    Loader::check(limits, today, |loader| loader.load_policy(&policy_of(path.as_ref())))
 }
 
 /// [`check_source_with`], and the checks of the analysis that were beyond its method, as
@@ -220,12 +215,7 @@ pub fn check_source_explained(
     limits: &Limits,
     today: Option<chrono::NaiveDate>,
 ) -> (Vec<Diagnostic>, Vec<SkippedCheck>) {
-    let mut loader = Loader::new(limits);
-    loader.today = today;
-    loader.analyse = true;
-    loader.load_text(name, text, base_dir);
-    let diagnostics = loader.diagnose().1;
-    (diagnostics, loader.skipped)
+    Loader::check(limits, today, |loader| _ = loader.load_text(name, text, base_dir))
 }
 
 /// [`check_file`] with other [`Limits`], and, given `today`, a warning for every calendar
@@ -397,6 +387,21 @@ impl Loader {
             Some(source) => source.location(span.start),
             None => "<policy>".into(),
         }
+    }
+
+    /// Load with `load`, check and analyse: every diagnostic, and the checks the analysis
+    /// left out.
+    fn check(
+        limits: &Limits,
+        today: Option<chrono::NaiveDate>,
+        load: impl FnOnce(&mut Loader),
+    ) -> (Vec<Diagnostic>, Vec<SkippedCheck>) {
+        let mut loader = Loader::new(limits);
+        loader.today = today;
+        loader.analyse = true;
+        load(&mut loader);
+        let diagnostics = loader.diagnose().1;
+        (diagnostics, loader.skipped)
     }
 
     /// Check what was loaded: the model (if error-free) and every diagnostic.
