@@ -48,7 +48,7 @@ pub use decision::{Applied, Computed, Decision, Instant, TraceEntry};
 pub use diagnostic::{did_you_mean, Diagnostic, DiagnosticReport, Diagnostics, Label, Severity};
 pub use eval::error::{Computing, EvaluationError, EvaluationErrorKind};
 pub use eval::trace::TraceLevel;
-pub use explain::{explain, instant_words, why, WhyPart};
+pub use explain::{explain, explain_outcome, explain_reasons, instant_words, why, WhyPart};
 pub use fmt::{format_named, format_source};
 pub use limits::Limits;
 pub use policy::{

@@ -21,6 +21,12 @@ use crate::policy::Policy;
 /// made with the full trace), what it did and how each deadline was reckoned, then what
 /// could not be reckoned.
 pub fn explain(_policy: &Policy, decision: &Decision<'_>) -> String {
+    format!("{}\nwhy:\n{}", explain_outcome(decision), explain_reasons(decision))
+}
+
+/// The first part of [`explain`]: grade, route, actions, exemptions, deadlines with their
+/// warnings, and values, each in the policy's words.
+pub fn explain_outcome(decision: &Decision<'_>) -> String {
     // The decision holds ids into the policy that made it: names are read from that one.
     let d = decision;
     let model = &d.program.model;
@@ -65,7 +71,15 @@ pub fn explain(_policy: &Policy, decision: &Decision<'_>) -> String {
             let _ = writeln!(out, "    {:<width$}  {}", model.value_name(*v), words::show(d, value, *ty));
         }
     }
-    let _ = writeln!(out, "\nwhy:");
+    out
+}
+
+/// The second part of [`explain`]: each rule and exemption that fired, with what made it
+/// fire and what it did, then what could not be reckoned.
+pub fn explain_reasons(decision: &Decision<'_>) -> String {
+    let d = decision;
+    let model = &d.program.model;
+    let mut out = String::new();
     match d.trace_level() {
         TraceLevel::None => _ = writeln!(out, "  not recorded: decide with the rules or the full trace to see why"),
         _ if d.trace.fired.is_empty() && d.grade.is_some() => {

@@ -13,8 +13,8 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Datelike, Utc};
 use triage::{
-    explain, instant_words, policy_of, span_words, standing, unfinished, why, Decision, Policy, Scenario, Standing,
-    TraceLevel, WhyPart,
+    explain_outcome, explain_reasons, instant_words, policy_of, span_words, standing, unfinished, why, Decision,
+    Policy, Scenario, Standing, TraceLevel, WhyPart,
 };
 
 use crate::Ui;
@@ -262,11 +262,9 @@ impl Session {
     fn decide(&self) -> Answer {
         let policy = self.loaded()?;
         let d = self.decided(policy, TraceLevel::Rules)?;
-        let text = explain(policy, &d);
-        // The outcome is explain's first part; the why is `:why`'s.
-        let mut out: String = text.split("\nwhy:").next().unwrap_or_default().to_string();
+        let mut out = explain_outcome(&d);
         if let Some(now) = self.now {
-            out.push_str(&self.clock_words(&d, now));
+            out.push_str(&Self::clock_words(policy, &d, now, "  at", "    "));
         }
         if !d.problems().is_empty() {
             let _ = writeln!(out, "  not decided:");
@@ -278,13 +276,12 @@ impl Session {
     }
 
     /// Where each deadline stands at `now`.
-    fn clock_words(&self, d: &Decision<'_>, now: DateTime<Utc>) -> String {
+    /// `heading` leads the clock's line, `indent` each deadline's.
+    fn clock_words(policy: &Policy, d: &Decision<'_>, now: DateTime<Utc>, heading: &str, indent: &str) -> String {
         let mut out = String::new();
-        let policy = self.policy.as_ref();
-        let local = policy.map_or_else(|| now.to_rfc3339(), |p| now_words(p, now));
-        let _ = writeln!(out, "  at {local}:");
+        let _ = writeln!(out, "{heading} {}:", now_words(policy, now));
         if d.deadlines().len() == 0 {
-            let _ = writeln!(out, "    no deadlines");
+            let _ = writeln!(out, "{indent}no deadlines");
         }
         let width = d.deadlines().map(|(n, _)| n.chars().count()).max().unwrap_or(0);
         for (name, at) in d.deadlines() {
@@ -305,7 +302,7 @@ impl Session {
                 }
                 None => continue,
             };
-            let _ = writeln!(out, "    {name:<width$}  {words}");
+            let _ = writeln!(out, "{indent}{name:<width$}  {words}");
         }
         out
     }
@@ -322,8 +319,7 @@ impl Session {
         let policy = self.loaded()?;
         let d = self.decided(policy, TraceLevel::Full)?;
         if part.is_empty() {
-            let text = explain(policy, &d);
-            return Ok(text.split_once("\nwhy:\n").map_or(text.clone(), |(_, why)| why.to_string()));
+            return Ok(explain_reasons(&d));
         }
         let part: WhyPart = part.parse()?;
         why(policy, &d, &part)
@@ -484,7 +480,7 @@ impl Session {
         let policy = self.loaded()?;
         let d = self.decided(policy, TraceLevel::None)?;
         let now = self.now.ok_or("the clock is not set")?;
-        Ok(self.clock_words(&d, now).replacen("  at ", "now ", 1).replace("\n    ", "\n  "))
+        Ok(Self::clock_words(policy, &d, now, "now", "  "))
     }
 
     fn calendar(&self, args: &str) -> Answer {
