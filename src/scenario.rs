@@ -150,7 +150,9 @@ impl Policy {
 
     /// Check `path = value, …` (as a test's `given` writes it) against the ticket's fields:
     /// each path a field, each value written out and of the field's type.
-    fn check_assignments(&self, text: &str) -> Result<Vec<(FieldId, Value)>, Diagnostics> {
+    /// Each value comes with its text as written, to check it again against an edited
+    /// policy.
+    fn check_assignments(&self, text: &str) -> Result<Vec<(FieldId, Value, String)>, Diagnostics> {
         let (source, file) = self.fragment(text);
         let limits = Limits::default();
         let parsed = crate::syntax::parse_assignments(text, file, limits.expression_depth)
@@ -160,7 +162,11 @@ impl Policy {
         let errors: Vec<Diagnostic> =
             checker.diags.into_iter().filter(|d| d.severity() == crate::diagnostic::Severity::Error).collect();
         match checked {
-            Some(values) if errors.is_empty() => Ok(values),
+            Some(values) if errors.is_empty() => Ok(values
+                .into_iter()
+                .zip(&parsed)
+                .map(|((field, value), (_, written))| (field, value, source.slice(written.span).to_string()))
+                .collect()),
             _ => Err(Self::fragment_errors(&source, errors)),
         }
     }
@@ -873,11 +879,9 @@ impl Scenario {
         let values = policy.check_assignments(text)?;
         let model = &policy.program().model;
         let mut next = self.clone();
-        // The text of each value, to check again after a reload: cut at the top-level commas.
-        for ((field, value), part) in values.into_iter().zip(split_assignments(text)) {
+        for (field, value, written) in values {
             let path = model.field(field).path.to_string();
-            let written = part.split_once('=').map(|(_, v)| v.trim().to_string());
-            next.put(path, Given { field, value: Some(value), text: written });
+            next.put(path, Given { field, value: Some(value), text: Some(written) });
         }
         if let Ok(ticket) = next.ticket(policy) {
             let refused = out_of_bounds(&model.fields, &ticket.slots);
@@ -949,7 +953,7 @@ impl Scenario {
             let again = match &given.text {
                 Some(text) => match policy.check_assignments(&format!("{path} = {text}")) {
                     Ok(mut v) => {
-                        v.pop().map(|(field, value)| Given { field, value: Some(value), text: given.text.clone() })
+                        v.pop().map(|(field, value, _)| Given { field, value: Some(value), text: given.text.clone() })
                     }
                     Err(_) => None,
                 },
@@ -1036,32 +1040,6 @@ pub fn span_words(seconds: i64) -> String {
     parts.join(" ")
 }
 
-/// Follows a fragment's quotes and brackets, a character at a time.
-#[derive(Default)]
-struct Nesting {
-    depth: i32,
-    quoted: bool,
-    escaped: bool,
-}
-
-impl Nesting {
-    /// Take in `c`; whether it stands outside quoted text (a quote itself does not).
-    fn step(&mut self, c: char) -> bool {
-        if std::mem::take(&mut self.escaped) {
-            return false;
-        }
-        match c {
-            '\\' if self.quoted => self.escaped = true,
-            '"' => self.quoted = !self.quoted,
-            _ if self.quoted => {}
-            '{' | '(' => self.depth += 1,
-            '}' | ')' => self.depth -= 1,
-            _ => return true,
-        }
-        !self.quoted && c != '"' && c != '\\'
-    }
-}
-
 /// What leaves a fragment unfinished, in words, if anything does: an open quote, an open
 /// brace or parenthesis, or a trailing comma (a list that goes on). A comment line (`# …`)
 /// is whole. The REPL reads another line while this says something.
@@ -1069,30 +1047,27 @@ pub fn unfinished(fragment: &str) -> Option<&'static str> {
     if fragment.trim_start().starts_with('#') {
         return None;
     }
-    let mut nesting = Nesting::default();
-    fragment.chars().for_each(|c| _ = nesting.step(c));
-    if nesting.quoted {
+    let (mut depth, mut quoted, mut escaped) = (0i32, false, false);
+    for c in fragment.chars() {
+        match c {
+            _ if std::mem::take(&mut escaped) => {}
+            '\\' if quoted => escaped = true,
+            '"' => quoted = !quoted,
+            _ if quoted => {}
+            '{' | '(' => depth += 1,
+            '}' | ')' => depth -= 1,
+            _ => {}
+        }
+    }
+    if quoted {
         Some("a `\"` is not closed")
-    } else if nesting.depth > 0 {
+    } else if depth > 0 {
         Some("a `{` or `(` is not closed")
     } else if fragment.trim_end().ends_with(',') {
         Some("it ends with `,`, which continues it on the next line")
     } else {
         None
     }
-}
-
-/// `a = 1, b = {x, y}, c = "p, q"` cut at its top-level commas.
-fn split_assignments(text: &str) -> Vec<&str> {
-    let (mut parts, mut nesting, mut start) = (Vec::new(), Nesting::default(), 0);
-    for (i, c) in text.char_indices() {
-        if nesting.step(c) && c == ',' && nesting.depth == 0 {
-            parts.push(&text[start..i]);
-            start = i + 1;
-        }
-    }
-    parts.push(&text[start..]);
-    parts
 }
 
 /// Constants the policy compares fields with, anywhere: `(field, constant)`.
