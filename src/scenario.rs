@@ -1125,7 +1125,7 @@ pub(crate) fn literal(model: &Model, ty: Type, v: &Value) -> String {
 /// offset when it is not the zone's usual one (so the text reads back to the same instant).
 fn time_literal(t: DateTime<Utc>, model: &Model) -> String {
     let local = t.with_timezone(&model.zone);
-    let format = if local.format("%S").to_string() == "00" { "%Y-%m-%d %H:%M" } else { "%Y-%m-%d %H:%M:%S" };
+    let format = if chrono::Timelike::second(&local) == 0 { "%Y-%m-%d %H:%M" } else { "%Y-%m-%d %H:%M:%S" };
     local.format(format).to_string()
 }
 
