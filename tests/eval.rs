@@ -1420,3 +1420,20 @@ fn bounds_are_for_whole_numbers_and_name_other_whole_numbers() {
     assert_eq!(codes, ["triage::type_mismatch", "triage::unknown_field"], "{errors}");
     assert!(errors.iter().nth(1).unwrap().help_text().unwrap_or_default().contains("total"), "{errors}");
 }
+
+/// A deadline past the last instant RFC 3339 writes in the policy's zone is a problem, not
+/// a time written a year early: 9999-12-31 23:59 +08:00 plus 2 h is in the year 10000
+/// there, though still 9999 in UTC.
+#[test]
+fn a_deadline_past_the_year_9999_in_the_policys_zone_is_a_problem() {
+    let policy = Policy::from_file(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/after-sales-quality.triage")).unwrap();
+    let ticket = json!({
+        "id": "LAST", "received_at": "9999-12-31T23:59:00+08:00",
+        "impact": {"major_loss": false, "group_incident": false, "media": false, "safety": false, "data_loss": false},
+        "repeat_failure": true, "promise_broken": false
+    });
+    let decision = policy.evaluate(&ticket).unwrap();
+    assert_eq!(decision.deadline("respond"), None);
+    let codes: Vec<&str> = decision.problems().iter().map(|p| p.kind.code()).collect();
+    assert!(codes.contains(&"time_out_of_range"), "{codes:?}");
+}

@@ -181,11 +181,22 @@ impl<'t> Ctx<'t> {
         }
     }
 
-    /// An instant a decision can hold: RFC 3339 writes years 0001 to 9999.
+    /// An instant a decision can hold: RFC 3339 writes years 0001 to 9999, at the policy
+    /// zone's offset then, in whole minutes (a local mean time such as +08:05:43 has none).
     fn representable(&mut self, t: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
         match t {
-            Some(t) if (1..=9999).contains(&t.year()) => Some(t),
-            _ => self.problem(EvaluationErrorKind::TimeOutOfRange),
+            // Far from either end, and from local mean times, no offset can matter.
+            Some(t) if (1901..=9998).contains(&t.year()) => Some(t),
+            Some(t) => {
+                let local = self.program.instant(t).local();
+                let whole_minutes = local.offset().local_minus_utc() % 60 == 0;
+                if (1..=9999).contains(&local.year()) && whole_minutes {
+                    Some(t)
+                } else {
+                    self.problem(EvaluationErrorKind::TimeOutOfRange)
+                }
+            }
+            None => self.problem(EvaluationErrorKind::TimeOutOfRange),
         }
     }
 
