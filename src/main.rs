@@ -275,10 +275,22 @@ pub(crate) struct Ui {
 impl Ui {
     pub(crate) fn render(&self, d: &Diagnostic) -> String {
         let theme = if self.colour { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
-        let mut out = String::new();
-        match GraphicalReportHandler::new_themed(theme).render_report(&mut out, d) {
-            Ok(()) => out,
-            Err(_) => format!("{}: {}\n", d.code(), d.message()),
+        // miette panics on a label past column 65,535 (a padding width past what `format!`
+        // takes): such a diagnostic is told without its source lines rather than crash.
+        let hook = std::panic::take_hook();
+        std::panic::set_hook(Box::new(|_| {}));
+        let rendered = std::panic::catch_unwind(|| {
+            let mut out = String::new();
+            GraphicalReportHandler::new_themed(theme).render_report(&mut out, d).map(|()| out)
+        });
+        std::panic::set_hook(hook);
+        match rendered {
+            Ok(Ok(out)) => out,
+            _ => {
+                let at = d.location().map(|l| format!("\n  at {l}")).unwrap_or_default();
+                let help = d.help_text().map(|h| format!("\n  help: {h}")).unwrap_or_default();
+                format!("{}: {}{at}{help}\n", d.code(), d.message())
+            }
         }
     }
 

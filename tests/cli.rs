@@ -1189,3 +1189,16 @@ fn a_near_miss_is_warned_about_and_refused_under_strict() {
         strict.stderr
     );
 }
+
+/// miette cannot draw a label past column 65,535; such a diagnostic is still told, located,
+/// with exit 1, not a crash.
+#[test]
+fn a_diagnostic_past_column_65535_is_told_not_a_crash() {
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("wide-line.triage");
+    let wide = " ".repeat(70_000);
+    let text = format!("policy p \"P\"\n  zone Asia/Shanghai\nticket\n  id text\n  a bool\nroles r\nrule x\n  when a{wide}and b\n  route r\n");
+    std::fs::write(&path, text).unwrap();
+    let run = triage(&["check", path.to_str().unwrap()]);
+    run.exits(1);
+    assert!(run.stderr.contains("unknown field `b`") && run.stderr.contains(":8:70013"), "{}", run.stderr);
+}
