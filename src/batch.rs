@@ -22,6 +22,8 @@ pub struct BatchOptions {
     /// Indent each decision for people (one decision then spans several lines).
     pub pretty: bool,
     /// Threads deciding, the calling thread included; 1 decides on the calling thread alone.
+    /// At most [`MAX_JOBS`] are started: each keeps chunks of lines in flight, and more
+    /// threads than a machine has cores decide no faster.
     pub jobs: usize,
     /// When decisions are pushed through to the output.
     pub flush: Flush,
@@ -368,6 +370,9 @@ fn read_lines(
     }
 }
 
+/// The most threads a batch starts, whatever it is asked.
+pub const MAX_JOBS: usize = 256;
+
 /// The smallest piece of a stream's block worth handing to another thread.
 const MIN_PIECE: usize = 1 << 14;
 
@@ -404,6 +409,7 @@ pub fn decide_lines(
     options: BatchOptions,
     report: impl FnMut(&LineReport),
 ) -> Result<BatchSummary, BatchError> {
+    let options = BatchOptions { jobs: options.jobs.min(MAX_JOBS), ..options };
     if options.jobs <= 1 {
         on_one_thread(policy, input, output, options, report)
     } else {
@@ -509,7 +515,9 @@ fn on_threads(
     std::thread::scope(|scope| -> Result<BatchSummary, BatchError> {
         for _ in 1..options.jobs {
             let (queue, finished, stop) = (&queue, finished.clone(), &stop);
-            scope.spawn(move || {
+            // The system may refuse a thread (`--jobs 65535`): those started decide the
+            // batch alone, as the calling thread would.
+            let started = std::thread::Builder::new().spawn_scoped(scope, move || {
                 // Without this, the calling thread would wait for the lost chunk forever
                 // while the other workers keep the channel open; told, it stops, and the
                 // scope raises the panic again.
@@ -527,6 +535,9 @@ fn on_threads(
                     }
                 }
             });
+            if started.is_err() {
+                break;
+            }
         }
         drop(finished);
         let mut own = Worker::new(policy, options);

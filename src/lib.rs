@@ -41,7 +41,7 @@ mod value;
 mod zone;
 
 pub use analysis::SkippedCheck;
-pub use batch::{decide_lines, BatchError, BatchOptions, BatchSummary, Flush, LineReport, ReportKind};
+pub use batch::{decide_lines, BatchError, BatchOptions, BatchSummary, Flush, LineReport, ReportKind, MAX_JOBS};
 pub use calendar::{CountedUnit, OutsideCalendar, Shortfall};
 pub use calendar_view::{parse_month, CalendarViewError};
 pub use decision::{Applied, Computed, Decision, Instant, TraceEntry};

@@ -139,7 +139,7 @@ enum Command {
         /// each deadline was reckoned
         #[arg(long, value_enum, default_value_t = Trace::Rules)]
         trace: Trace,
-        /// Decide on this many threads (output stays in input order)
+        /// Decide on this many threads, at most 256 (output stays in input order)
         #[arg(long, short, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
         jobs: u16,
         /// Where a ticket that cannot be decided is told: `inline` also writes, in its place,
