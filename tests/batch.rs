@@ -338,3 +338,16 @@ fn inline_errors_keep_output_aligned_with_input_line_for_line() {
     }
     assert!(outputs.windows(2).all(|w| w[0] == w[1]), "every number of threads writes the same");
 }
+
+/// Asking for more threads than a batch starts (`--jobs 65535`) decides as one thread does.
+#[test]
+fn more_jobs_than_the_batch_starts_decide_the_same() {
+    let policy = policy();
+    let lines: Vec<Vec<u8>> = (0..3000).map(|i| ticket(i).into_bytes()).collect();
+    let input = lines.join(&b'\n');
+    let (expected, _) = one_by_one(&policy, &lines);
+    let (out, reports, summary) = run(&policy, &input[..], 65_535);
+    assert!(reports.is_empty(), "{reports:?}");
+    assert_eq!(summary.decided, 3000);
+    assert_eq!(out, expected);
+}
