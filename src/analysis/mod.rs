@@ -577,8 +577,8 @@ impl<'p> Analysis<'p> {
                     d = d.label(ca.span, format!("this holds too, and grade {na} is more severe"));
                 }
                 self.diagnostics.push(d.help(format!(
-                    "for example, this ticket gets grade {na} from both: {}; remove `{rb}`, or give it a condition \
-                     that `{ra}` does not cover",
+                    "for example, both rules fire for this ticket, and it gets grade {na}: {}; remove `{rb}`, or give \
+                     it a condition that `{ra}` does not cover",
                     witness::one_line(&json)
                 )));
                 reported = true;
