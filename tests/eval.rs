@@ -1437,3 +1437,15 @@ fn a_deadline_past_the_year_9999_in_the_policys_zone_is_a_problem() {
     let codes: Vec<&str> = decision.problems().iter().map(|p| p.kind.code()).collect();
     assert!(codes.contains(&"time_out_of_range"), "{codes:?}");
 }
+
+/// An expression checked against the whole policy (the REPL's `?`) knows every deadline: an
+/// unknown one is unknown, not "set by no rule before this one".
+#[test]
+fn an_unknown_deadline_in_an_expression_lists_the_policys_deadlines() {
+    let policy = Policy::from_file(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/after-sales-quality.triage")).unwrap();
+    let errors = policy.expression("deadline nosuch").unwrap_err();
+    let d = errors.iter().next().unwrap();
+    assert_eq!(d.message(), "no rule sets deadline `nosuch`");
+    assert!(d.help_text().is_some_and(|h| h.contains("`respond`")), "{:?}", d.help_text());
+    assert!(policy.expression("deadline respond").is_ok());
+}

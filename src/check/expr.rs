@@ -287,16 +287,24 @@ impl Checker {
                 match self.deadlines.iter().position(|d| **d == *name.node).and_then(DeadlineId::new) {
                     Some(id) => typed(ExprKind::Deadline(id), span, Type::Time),
                     None => {
-                        self.diags.push(
-                            Diagnostic::error(
-                                "unknown_deadline",
-                                format!("no rule before this one sets deadline `{}`", name.node),
+                        // A fragment is checked against the whole policy: every deadline is
+                        // known, and the order of rules is no excuse.
+                        let (message, label, otherwise) = if self.whole_policy {
+                            (
+                                format!("no rule sets deadline `{}`", name.node),
+                                "not a deadline of this policy",
+                                format!("its deadlines are {}", list(self.deadlines.iter().map(|d| &**d))),
                             )
-                            .label(name.span, "not set yet")
-                            .maybe_help(
-                                did_you_mean(&name.node, self.deadlines.iter().map(|d| &**d)).or(Some(
-                                    "rules run in file order; move the rule that sets it above this one".into(),
-                                )),
+                        } else {
+                            (
+                                format!("no rule before this one sets deadline `{}`", name.node),
+                                "not set yet",
+                                "rules run in file order; move the rule that sets it above this one".to_string(),
+                            )
+                        };
+                        self.diags.push(
+                            Diagnostic::error("unknown_deadline", message).label(name.span, label).help(
+                                did_you_mean(&name.node, self.deadlines.iter().map(|d| &**d)).unwrap_or(otherwise),
                             ),
                         );
                         None

@@ -70,6 +70,8 @@ pub(crate) struct Checker {
     let_depth: Vec<usize>,
     /// The deepest `let` read by the expression being checked.
     deepest_let: usize,
+    /// Checking a fragment against a whole checked policy (`for_model`), not a file.
+    whole_policy: bool,
 }
 
 impl Checker {
@@ -193,6 +195,7 @@ impl Checker {
             values: model.values.clone(),
             exemption_names: model.exemptions.iter().map(|e| e.name.clone()).collect(),
             limits: limits.clone(),
+            whole_policy: true,
             ..Checker::default()
         }
     }
