@@ -31,7 +31,7 @@ pub enum CalendarViewError {
     /// The month lies outside the years the calendar knows: `2027-01` on a calendar valid
     /// for 2024 to 2026.
     #[error(
-        "{year}-{month:02} is outside calendar `{calendar}`, which is valid for {first} to {last}; \
+        "{year:04}-{month:02} is outside calendar `{calendar}`, which is valid for {first} to {last}; \
          its years are set at {years_set_in}"
     )]
     OutsideYears {

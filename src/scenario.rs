@@ -159,6 +159,18 @@ impl Policy {
             .map_err(|d| Self::fragment_errors(&source, d))?;
         let mut checker = Checker::for_model(&self.program().model, &limits);
         let checked = checker.assignments(&parsed);
+        // One value a field: which of two would be meant cannot be known (a ticket with a
+        // key given twice is refused too).
+        for (i, (path, _)) in parsed.iter().enumerate() {
+            if let Some((first, _)) = parsed[..i].iter().find(|(p, _)| p.node == path.node) {
+                checker.diags.push(
+                    Diagnostic::error("duplicate_field", format!("`{}` is given twice", path.node))
+                        .label(path.span, "again here")
+                        .label(first.span, "first here")
+                        .help("give each field one value"),
+                );
+            }
+        }
         let errors: Vec<Diagnostic> =
             checker.diags.into_iter().filter(|d| d.severity() == crate::diagnostic::Severity::Error).collect();
         match checked {

@@ -741,3 +741,28 @@ fn reload_retries_a_policy_that_failed_at_start() {
     let reloaded = answer(&run.stdout, ":reload");
     assert!(reloaded.starts_with("reloaded policy after_sales_quality"), "{}", run.stdout);
 }
+
+/// A field given twice in one `set` is refused, as a ticket with a key given twice is; a
+/// third word to `:calendar` is one too many, not a calendar's name.
+#[test]
+fn a_field_set_twice_and_a_calendar_asked_twice_are_refused() {
+    let dir = TempDir::with_policies("repl-twice");
+    let run =
+        repl(&dir, Some(AS_POLICY), "set complex = true, complex = false\n:calendar 2024-02 office extra\n:show\n");
+    run.exits(1);
+    assert!(
+        answer(&run.stdout, "set complex = true, complex = false").contains("`complex` is given twice"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        answer(&run.stdout, ":calendar 2024-02 office extra").contains("`extra` is one too many"),
+        "{}",
+        run.stdout
+    );
+    let show = answer(&run.stdout, ":show");
+    assert!(
+        show.lines().any(|l| l.trim_start().starts_with("complex") && l.contains("missing")),
+        "nothing was set:\n{show}"
+    );
+}

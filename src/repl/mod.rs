@@ -378,6 +378,9 @@ impl Session {
         let search = policy.flip(&ticket, &part, FLIP_CHANGES, FLIP_BUDGET)?;
         let mut out = format!("now: {}\n", search.before);
         match search.found.first() {
+            None if search.tried == 0 && !search.exhausted_budget => {
+                let _ = writeln!(out, "no field of this ticket is one the search can vary, so nothing was tried");
+            }
             None => {
                 let why = if search.exhausted_budget { ", stopped at the budget" } else { "" };
                 let _ = writeln!(
@@ -488,6 +491,10 @@ impl Session {
         let mut month = None;
         let mut name = None;
         for word in args.split_whitespace() {
+            let given = if word.starts_with(|c: char| c.is_ascii_digit()) { month.is_some() } else { name.is_some() };
+            if given {
+                return Err(format!("`:calendar` takes a month and a calendar, once each: `{word}` is one too many"));
+            }
             if word.starts_with(|c: char| c.is_ascii_digit()) {
                 month = Some(triage::parse_month(word).map_err(|e| e.to_string())?);
             } else {
