@@ -22,7 +22,8 @@ Exit codes:
   0  all went well: every ticket decided in full, no errors found, every test passed
   1  something failed: a ticket could not be decided or its decision has problems, an input
      could not be read or the output written (eval, explain); errors found (check); a test
-     failed (test); a file not formatted (fmt --check), not parsed, read or written (fmt)
+     failed (test); a file not formatted (fmt --check), not parsed, read or written (fmt);
+     no rule file under the paths given (check, test, fmt)
   2  the command line is wrong: an unknown option, a missing argument
   3  a policy did not load: it has errors or cannot be read (eval, explain, test)
 
@@ -463,15 +464,7 @@ fn triage_files(paths: &[PathBuf]) -> Vec<PathBuf> {
 /// `triage fmt`: rewrite (or, with `check`, diff) each file; standard input is written
 /// formatted to standard output.
 fn format_files(ui: &Ui, paths: &[PathBuf], check: bool) -> Outcome {
-    let (stdin, named): (Vec<&PathBuf>, Vec<&PathBuf>) = paths.iter().partition(|p| is_stdin(p));
-    if stdin.len() > 1 {
-        usage_error("fmt", "standard input (`-`) can be named once");
-    }
-    let named: Vec<PathBuf> = named.into_iter().cloned().collect();
-    let mut files: Vec<RuleFile> = triage_files(&named).into_iter().map(RuleFile::Path).collect();
-    if !stdin.is_empty() {
-        files.push(RuleFile::Stdin);
-    }
+    let files = files_or_stdin("fmt", paths, triage_files);
     let mut report = Report::new();
     let mut outcome = Outcome::Done;
     let (mut changed, mut failed) = (0, 0);
@@ -555,14 +548,26 @@ fn read_stdin() -> io::Result<String> {
 
 /// The files `rule_files` finds, and standard input where `-` is named (once at most).
 fn rule_files_or_stdin(command: &str, paths: &[PathBuf]) -> Vec<RuleFile> {
+    files_or_stdin(command, paths, rule_files)
+}
+
+/// The files `list` finds under the named paths, and standard input last if `-` is among
+/// them. Finding no file at all is an error: a folder of the wrong name would otherwise
+/// pass as checked, tested or formatted.
+fn files_or_stdin(command: &str, paths: &[PathBuf], list: fn(&[PathBuf]) -> Vec<PathBuf>) -> Vec<RuleFile> {
     let (stdin, named): (Vec<&PathBuf>, Vec<&PathBuf>) = paths.iter().partition(|p| is_stdin(p));
     if stdin.len() > 1 {
         usage_error(command, "standard input (`-`) can be named once");
     }
     let named: Vec<PathBuf> = named.into_iter().cloned().collect();
-    let mut files: Vec<RuleFile> = rule_files(&named).into_iter().map(RuleFile::Path).collect();
+    let mut files: Vec<RuleFile> = list(&named).into_iter().map(RuleFile::Path).collect();
     if !stdin.is_empty() {
         files.push(RuleFile::Stdin);
+    }
+    if files.is_empty() {
+        let names: Vec<String> = named.iter().map(|p| format!("`{}`", p.display())).collect();
+        say!("no `.triage` file under {}", names.join(", "));
+        std::process::exit(Outcome::Failed as i32);
     }
     files
 }

@@ -1202,3 +1202,17 @@ fn a_diagnostic_past_column_65535_is_told_not_a_crash() {
     run.exits(1);
     assert!(run.stderr.contains("unknown field `b`") && run.stderr.contains(":8:70013"), "{}", run.stderr);
 }
+
+/// A folder without rule files is an error for every command that looks for them: a path
+/// of the wrong name would otherwise pass as checked, tested or formatted.
+#[test]
+fn a_folder_without_rule_files_is_an_error() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("no-rule-files");
+    std::fs::create_dir_all(&dir).unwrap();
+    let dir = dir.to_str().unwrap();
+    for args in [vec!["check", dir], vec!["test", dir], vec!["fmt", "--check", dir]] {
+        let run = triage(&args);
+        run.exits(1);
+        assert!(run.stderr.contains("no `.triage` file under"), "{args:?}: {}", run.stderr);
+    }
+}
