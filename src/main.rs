@@ -390,6 +390,8 @@ fn check(ui: &Ui, paths: &[PathBuf], json: bool, today: chrono::NaiveDate, expla
     let mut report = Report::new();
     let (mut errors, mut warnings) = (0, 0);
     let mut skipped: Vec<(String, Vec<SkippedCheck>)> = Vec::new();
+    // Policies that import one calendar file each warn of it at its own line: told once.
+    let mut told: std::collections::HashSet<(String, String, Option<String>)> = std::collections::HashSet::new();
     for file in &files {
         let (diagnostics, not_analysed) = match file {
             RuleFile::Path(path) => check_file_explained(path, &Limits::default(), Some(today)),
@@ -403,6 +405,9 @@ fn check(ui: &Ui, paths: &[PathBuf], json: bool, today: chrono::NaiveDate, expla
             },
         };
         for d in diagnostics {
+            if !told.insert((d.code(), d.message().to_string(), d.location())) {
+                continue;
+            }
             match d.severity() {
                 Severity::Error => errors += 1,
                 Severity::Warning => warnings += 1,

@@ -1158,6 +1158,16 @@ fn check_warns_when_a_calendar_runs_out_within_60_days() {
     assert!(early.stderr.contains("0 errors, 0 warnings"), "{}", early.stderr);
 }
 
+/// Every shipped policy's calendar extends the mainland one and ends where it does: the
+/// same warning at the same line is told once, not once a policy.
+#[test]
+fn the_same_warning_at_the_same_place_is_told_once() {
+    let run = triage(&["check", "--today", "2026-11-27", "rules/"]);
+    run.exits(0);
+    assert_eq!(run.stderr.matches("calendar `office` ends on 2026-12-31").count(), 1, "{}", run.stderr);
+    assert!(run.stderr.contains("0 errors, 2 warnings"), "{}", run.stderr);
+}
+
 #[test]
 fn a_near_miss_is_warned_about_and_refused_under_strict() {
     let dir = TempDir::new("near-miss");
